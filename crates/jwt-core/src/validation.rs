@@ -1,0 +1,620 @@
+//! What a token must satisfy, and the one function that checks all of it.
+
+use core::any::Any;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{Claim, Error};
+use crate::token::{Header, Limits, UnverifiedToken};
+use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
+
+/// Default leeway for time claims, in milliseconds (the same 5 s Clerk uses).
+pub const DEFAULT_LEEWAY_MS: i64 = 5_000;
+
+/// The rules a token must satisfy.
+///
+/// Built with an explicit algorithm allow-list; everything else has a strict default:
+/// `exp` and `sub` required, 5 s leeway, no audience, issuer, authorized-party or `typ`
+/// restriction until configured.
+///
+/// Claims are checked in a fixed order, the same as Clerk's `verifyToken`: `sub`, `aud`,
+/// `azp`, `iss`, `exp`, `nbf`, `iat`. The first failure is reported.
+///
+/// ```
+/// use jwt_core::{Algorithm, Validation};
+/// let v = Validation::new([Algorithm::RS256])
+///     .with_issuers(["https://clerk.example.com"])
+///     .with_audiences(["api"])
+///     .with_leeway_ms(2_000);
+/// assert_eq!(v.leeway_ms(), 2_000);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Validation {
+    algorithms: AlgorithmSet,
+    leeway_ms: i64,
+    require_exp: bool,
+    require_sub: bool,
+    audiences: Vec<String>,
+    require_aud: bool,
+    authorized_parties: Vec<String>,
+    issuers: Vec<String>,
+    header_types: Vec<String>,
+    require_typ: bool,
+    limits: Limits,
+}
+
+impl Validation {
+    /// Rules that accept only the given algorithms.
+    pub fn new(algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        Validation {
+            algorithms: algorithms.into_iter().collect(),
+            leeway_ms: DEFAULT_LEEWAY_MS,
+            require_exp: true,
+            require_sub: true,
+            audiences: Vec::new(),
+            require_aud: false,
+            authorized_parties: Vec::new(),
+            issuers: Vec::new(),
+            header_types: Vec::new(),
+            require_typ: false,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Leeway for `exp`, `nbf` and `iat`, in milliseconds. Any value is honoured, zero and
+    /// negative included (a negative leeway makes the checks stricter).
+    #[must_use]
+    pub fn with_leeway_ms(mut self, ms: i64) -> Self {
+        self.leeway_ms = ms;
+        self
+    }
+
+    /// Whether `exp` must be present (default `true`).
+    #[must_use]
+    pub fn require_exp(mut self, yes: bool) -> Self {
+        self.require_exp = yes;
+        self
+    }
+
+    /// Whether `sub` must be present (default `true`). When present it must be a string.
+    #[must_use]
+    pub fn require_sub(mut self, yes: bool) -> Self {
+        self.require_sub = yes;
+        self
+    }
+
+    /// Allowed audiences. When non-empty and the token has a non-empty `aud`, a string `aud`
+    /// must be listed and an array needs at least one listed element. A token without `aud`
+    /// passes unless [`require_aud`](Self::require_aud) is set.
+    #[must_use]
+    pub fn with_audiences<S: Into<String>>(mut self, aud: impl IntoIterator<Item = S>) -> Self {
+        self.audiences = aud
+            .into_iter()
+            .map(Into::into)
+            .filter(|a: &String| !a.is_empty())
+            .collect();
+        self
+    }
+
+    /// Strict audience mode: with audiences configured, a token without `aud` is rejected.
+    #[must_use]
+    pub fn require_aud(mut self, yes: bool) -> Self {
+        self.require_aud = yes;
+        self
+    }
+
+    /// Allowed authorized parties (`azp`). When non-empty, `azp` must be present and listed.
+    #[must_use]
+    pub fn with_authorized_parties<S: Into<String>>(
+        mut self,
+        azp: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.authorized_parties = azp.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Allowed issuers. When non-empty, `iss` must be present and match one exactly.
+    #[must_use]
+    pub fn with_issuers<S: Into<String>>(mut self, iss: impl IntoIterator<Item = S>) -> Self {
+        self.issuers = iss.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Allowed `typ` header values. When non-empty, a present `typ` must match one exactly.
+    #[must_use]
+    pub fn with_header_types<S: Into<String>>(mut self, typ: impl IntoIterator<Item = S>) -> Self {
+        self.header_types = typ.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether `typ` must be present (default `false`).
+    #[must_use]
+    pub fn require_typ(mut self, yes: bool) -> Self {
+        self.require_typ = yes;
+        self
+    }
+
+    /// Parsing limits.
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The algorithm allow-list.
+    pub fn algorithms(&self) -> AlgorithmSet {
+        self.algorithms
+    }
+
+    /// The leeway in milliseconds.
+    pub fn leeway_ms(&self) -> i64 {
+        self.leeway_ms
+    }
+
+    /// The parsing limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Parses, checks the header, the signature with `key`, and the claims at time `now`.
+    ///
+    /// The order is: parse, `typ`, `alg` allow-list, key family and pin, signature, claims.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
+    /// // RFC 7515 Appendix A.1 (HS256), with the example's `iss` and `exp`.
+    /// let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// let key = VerifyingKey::hmac(&secret).unwrap();
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false).with_issuers(["joe"]);
+    /// let ok = rules.verify::<Claims>(token, &key, Timestamp::from_unix_seconds(1_300_819_000)).unwrap();
+    /// assert_eq!(ok.claims().iss(), Some("joe"));
+    /// let late = rules.verify::<Claims>(token, &key, Timestamp::from_unix_seconds(1_300_819_400));
+    /// assert_eq!(late.unwrap_err().code(), "expired");
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// ```
+    pub fn verify<C: DeserializeOwned + 'static>(
+        &self,
+        token: &str,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<Verified<C>, Error> {
+        let parsed = UnverifiedToken::parse(token, &self.limits)?;
+        self.verify_parsed(parsed, key, now)
+    }
+
+    /// Like [`verify`](Self::verify), for a token already parsed (for example to select the
+    /// key by its `kid` first).
+    pub fn verify_parsed<C: DeserializeOwned + 'static>(
+        &self,
+        token: UnverifiedToken<'_>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<Verified<C>, Error> {
+        let alg = self.check_header(token.header())?;
+        key.verify_signature(alg, token.signing_input().as_bytes(), token.signature())?;
+        self.check_claims(token.payload(), now)?;
+        let (header, payload) = token.into_parts();
+        Ok(Verified {
+            header,
+            claims: into_claims(payload)?,
+            alg,
+        })
+    }
+
+    /// Checks `typ` and then `alg` against the allow-list; returns the algorithm.
+    pub fn check_header(&self, header: &Header) -> Result<Algorithm, Error> {
+        match header.typ() {
+            None if self.require_typ => return Err(Error::InvalidType { typ: None }),
+            Some(t)
+                if !self.header_types.is_empty() && !self.header_types.iter().any(|a| a == t) =>
+            {
+                return Err(Error::InvalidType {
+                    typ: Some(crate::error::truncate(t)),
+                });
+            }
+            _ => {}
+        }
+        let alg = header.algorithm()?;
+        if !self.algorithms.contains(alg) {
+            return Err(Error::AlgorithmNotAllowed { alg });
+        }
+        Ok(alg)
+    }
+
+    /// Checks the registered claims at time `now`, in the documented order.
+    pub fn check_claims(&self, claims: &Map<String, Value>, now: Timestamp) -> Result<(), Error> {
+        self.check_sub(claims.get("sub"))?;
+        self.check_aud(claims.get("aud"))?;
+        self.check_azp(claims.get("azp"))?;
+        self.check_iss(claims.get("iss"))?;
+        let now_ms = i128::from(now.as_unix_millis());
+        let leeway = i128::from(self.leeway_ms);
+        match claims.get("exp") {
+            None if self.require_exp => return Err(Error::MissingClaim { claim: Claim::Exp }),
+            None => {}
+            Some(v) => {
+                let exp_ms = time_claim(Claim::Exp, v)?;
+                if i128::from(exp_ms) <= now_ms - leeway {
+                    return Err(Error::Expired {
+                        exp_ms,
+                        now_ms: now.as_unix_millis(),
+                    });
+                }
+            }
+        }
+        if let Some(v) = claims.get("nbf") {
+            let nbf_ms = time_claim(Claim::Nbf, v)?;
+            if i128::from(nbf_ms) > now_ms + leeway {
+                return Err(Error::NotYetValid {
+                    nbf_ms,
+                    now_ms: now.as_unix_millis(),
+                });
+            }
+        }
+        if let Some(v) = claims.get("iat") {
+            let iat_ms = time_claim(Claim::Iat, v)?;
+            if i128::from(iat_ms) > now_ms + leeway {
+                return Err(Error::IssuedInFuture {
+                    iat_ms,
+                    now_ms: now.as_unix_millis(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn check_sub(&self, sub: Option<&Value>) -> Result<(), Error> {
+        match sub {
+            None if self.require_sub => Err(Error::MissingClaim { claim: Claim::Sub }),
+            None | Some(Value::String(_)) => Ok(()),
+            Some(v) => Err(wrong_type(Claim::Sub, v)),
+        }
+    }
+
+    fn check_aud(&self, aud: Option<&Value>) -> Result<(), Error> {
+        if self.audiences.is_empty() {
+            return Ok(());
+        }
+        let listed = |a: &str| self.audiences.iter().any(|x| x == a);
+        let present = match aud {
+            None => false,
+            Some(Value::String(s)) => {
+                if !s.is_empty() && !listed(s) {
+                    return Err(Error::InvalidAudience {
+                        aud: Box::new(Value::String(s.clone())),
+                    });
+                }
+                !s.is_empty()
+            }
+            Some(Value::Array(items)) => {
+                let mut any_value = false;
+                let mut any_listed = false;
+                for item in items {
+                    let Value::String(s) = item else {
+                        return Err(wrong_type(Claim::Aud, aud.unwrap_or(&Value::Null)));
+                    };
+                    any_value |= !s.is_empty();
+                    any_listed |= listed(s);
+                }
+                if any_value && !any_listed {
+                    return Err(Error::InvalidAudience {
+                        aud: Box::new(Value::Array(items.clone())),
+                    });
+                }
+                any_value
+            }
+            Some(v) => return Err(wrong_type(Claim::Aud, v)),
+        };
+        if !present && self.require_aud {
+            return Err(Error::MissingClaim { claim: Claim::Aud });
+        }
+        Ok(())
+    }
+
+    fn check_azp(&self, azp: Option<&Value>) -> Result<(), Error> {
+        if self.authorized_parties.is_empty() {
+            return Ok(());
+        }
+        match azp {
+            Some(Value::String(s)) if self.authorized_parties.iter().any(|p| p == s) => Ok(()),
+            None => Err(Error::InvalidAuthorizedParty { azp: None }),
+            Some(v) => Err(Error::InvalidAuthorizedParty {
+                azp: Some(Box::new(v.clone())),
+            }),
+        }
+    }
+
+    fn check_iss(&self, iss: Option<&Value>) -> Result<(), Error> {
+        if self.issuers.is_empty() {
+            return Ok(());
+        }
+        match iss {
+            Some(Value::String(s)) if self.issuers.iter().any(|p| p == s) => Ok(()),
+            None => Err(Error::InvalidIssuer { iss: None }),
+            Some(v) => Err(Error::InvalidIssuer {
+                iss: Some(Box::new(v.clone())),
+            }),
+        }
+    }
+}
+
+fn wrong_type(claim: Claim, v: &Value) -> Error {
+    Error::InvalidClaimType {
+        claim,
+        found: Box::new(v.clone()),
+    }
+}
+
+/// Largest |seconds| whose millisecond count fits in an `i64`.
+const MAX_TIME_SECONDS: i64 = i64::MAX / 1000;
+
+/// A NumericDate claim as whole milliseconds: fractions of a second are truncated, and any
+/// value whose millisecond count would not fit in an `i64` is an error, never clamped.
+fn time_claim(claim: Claim, v: &Value) -> Result<i64, Error> {
+    let secs = match v {
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Some(i)
+            } else if n.is_u64() {
+                None
+            } else {
+                n.as_f64().and_then(|f| {
+                    let t = f.trunc();
+                    // Both bounds are exact in f64 comparisons at this magnitude (< 2^53).
+                    (t.is_finite() && t.abs() <= MAX_TIME_SECONDS as f64).then_some(t as i64)
+                })
+            }
+        }
+        _ => None,
+    };
+    secs.filter(|s| s.unsigned_abs() <= MAX_TIME_SECONDS.unsigned_abs())
+        .and_then(|s| s.checked_mul(1000))
+        .ok_or_else(|| wrong_type(claim, v))
+}
+
+/// Proof that a token verified: the header and claims, constructible only by this crate.
+#[derive(Clone, Debug)]
+pub struct Verified<C> {
+    header: Header,
+    claims: C,
+    alg: Algorithm,
+}
+
+impl<C> Verified<C> {
+    /// The verified token's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &C {
+        &self.claims
+    }
+
+    /// The algorithm that verified the signature.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The claims, by value.
+    pub fn into_claims(self) -> C {
+        self.claims
+    }
+
+    /// Header and claims, by value.
+    pub fn into_parts(self) -> (Header, C) {
+        (self.header, self.claims)
+    }
+}
+
+/// Converts the verified payload into `C`, without a second JSON pass when `C` is the map
+/// itself or [`Claims`].
+fn into_claims<C: DeserializeOwned + 'static>(payload: Map<String, Value>) -> Result<C, Error> {
+    let mut as_map = Some(payload);
+    if let Some(slot) = (&mut as_map as &mut dyn Any).downcast_mut::<Option<C>>() {
+        if let Some(c) = slot.take() {
+            return Ok(c);
+        }
+    }
+    let payload = as_map.unwrap_or_default();
+    let mut as_claims = Some(Claims::from(payload));
+    if let Some(slot) = (&mut as_claims as &mut dyn Any).downcast_mut::<Option<C>>() {
+        if let Some(c) = slot.take() {
+            return Ok(c);
+        }
+    }
+    let payload = as_claims.map(Claims::into_map).unwrap_or_default();
+    serde_json::from_value(Value::Object(payload)).map_err(|e| Error::ClaimsDeserialize {
+        detail: crate::error::truncate(&e.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(v: &Validation, claims: Value, now_s: i64) -> Result<(), Error> {
+        let Value::Object(m) = claims else {
+            unreachable!()
+        };
+        v.check_claims(&m, Timestamp::from_unix_seconds(now_s))
+    }
+
+    fn rules() -> Validation {
+        Validation::new([Algorithm::RS256])
+    }
+
+    #[test]
+    fn expiry_boundaries_with_leeway() {
+        let v = rules().with_leeway_ms(0);
+        assert!(check(&v, json!({"sub":"u","exp":101}), 100).is_ok());
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":100}), 100)
+                .unwrap_err()
+                .code(),
+            "expired"
+        );
+        let v = rules().with_leeway_ms(5_000);
+        assert!(check(&v, json!({"sub":"u","exp":96}), 100).is_ok());
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":95}), 100)
+                .unwrap_err()
+                .code(),
+            "expired"
+        );
+        let v = rules().with_leeway_ms(-5_000);
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":105}), 100)
+                .unwrap_err()
+                .code(),
+            "expired"
+        );
+        assert!(check(&v, json!({"sub":"u","exp":106}), 100).is_ok());
+        // Fractions are truncated: 100.9 is 100.
+        let v = rules().with_leeway_ms(0);
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":100.9}), 100)
+                .unwrap_err()
+                .code(),
+            "expired"
+        );
+        // Extreme leeways never overflow.
+        let v = rules().with_leeway_ms(i64::MIN);
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":i64::MAX / 1000}), 0)
+                .unwrap_err()
+                .code(),
+            "expired"
+        );
+        let v = rules().with_leeway_ms(i64::MAX);
+        assert!(check(&v, json!({"sub":"u","exp":-(i64::MAX / 1000)}), 0).is_ok());
+    }
+
+    #[test]
+    fn time_claims_out_of_range_are_errors() {
+        let v = rules();
+        for bad in [
+            json!(1e300),
+            json!(-1e300),
+            json!(9_223_372_036_854_775_807i64),
+            json!(u64::MAX),
+            json!("100"),
+            json!(null),
+            json!(true),
+            json!([1]),
+        ] {
+            let e = check(&v, json!({"sub":"u","exp":bad.clone()}), 0).unwrap_err();
+            assert_eq!(e.code(), "invalid-claim-type", "{bad}");
+            let e = check(&v, json!({"sub":"u","exp":1e12,"nbf":bad.clone()}), 0).unwrap_err();
+            assert_eq!(e.code(), "invalid-claim-type", "{bad}");
+            let e = check(&v, json!({"sub":"u","exp":1e12,"iat":bad.clone()}), 0).unwrap_err();
+            assert_eq!(e.code(), "invalid-claim-type", "{bad}");
+        }
+    }
+
+    #[test]
+    fn nbf_and_iat() {
+        let v = rules().with_leeway_ms(0);
+        assert!(check(&v, json!({"sub":"u","exp":200,"nbf":100,"iat":100}), 100).is_ok());
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":200,"nbf":101}), 100).unwrap_err(),
+            Error::NotYetValid {
+                nbf_ms: 101_000,
+                now_ms: 100_000
+            }
+        );
+        assert_eq!(
+            check(&v, json!({"sub":"u","exp":200,"iat":101}), 100).unwrap_err(),
+            Error::IssuedInFuture {
+                iat_ms: 101_000,
+                now_ms: 100_000
+            }
+        );
+    }
+
+    #[test]
+    fn order_is_sub_aud_azp_iss_exp() {
+        let v = rules()
+            .with_audiences(["a"])
+            .with_authorized_parties(["p"])
+            .with_issuers(["i"]);
+        let all_bad = json!({"sub":1,"aud":"x","azp":"y","iss":"z","exp":1});
+        assert_eq!(
+            check(&v, all_bad, 100).unwrap_err().code(),
+            "invalid-claim-type"
+        );
+        let c = json!({"sub":"u","aud":"x","azp":"y","iss":"z","exp":1});
+        assert_eq!(check(&v, c, 100).unwrap_err().code(), "invalid-audience");
+        let c = json!({"sub":"u","aud":"a","azp":"y","iss":"z","exp":1});
+        assert_eq!(
+            check(&v, c, 100).unwrap_err().code(),
+            "invalid-authorized-party"
+        );
+        let c = json!({"sub":"u","aud":"a","azp":"p","iss":"z","exp":1});
+        assert_eq!(check(&v, c, 100).unwrap_err().code(), "invalid-issuer");
+        let c = json!({"sub":"u","aud":"a","azp":"p","iss":"i","exp":1});
+        assert_eq!(check(&v, c, 100).unwrap_err().code(), "expired");
+    }
+
+    #[test]
+    fn audience_rules() {
+        let v = rules().with_audiences(["a", "b"]);
+        let ok = |aud: Value| check(&v, json!({"sub":"u","exp":1e10,"aud":aud}), 0);
+        assert!(ok(json!("a")).is_ok());
+        assert!(ok(json!(["x", "b"])).is_ok());
+        assert!(ok(json!("")).is_ok());
+        assert!(ok(json!([])).is_ok());
+        assert_eq!(ok(json!("x")).unwrap_err().code(), "invalid-audience");
+        assert_eq!(ok(json!(["x"])).unwrap_err().code(), "invalid-audience");
+        assert_eq!(
+            ok(json!(["a", 1])).unwrap_err().code(),
+            "invalid-claim-type"
+        );
+        assert_eq!(ok(json!(7)).unwrap_err().code(), "invalid-claim-type");
+        assert!(check(&v, json!({"sub":"u","exp":1e10}), 0).is_ok());
+        let strict = v.require_aud(true);
+        assert_eq!(
+            check(&strict, json!({"sub":"u","exp":1e10}), 0).unwrap_err(),
+            Error::MissingClaim { claim: Claim::Aud }
+        );
+        assert_eq!(
+            check(&strict, json!({"sub":"u","exp":1e10,"aud":""}), 0).unwrap_err(),
+            Error::MissingClaim { claim: Claim::Aud }
+        );
+    }
+
+    #[test]
+    fn required_claims() {
+        let v = rules();
+        assert_eq!(
+            check(&v, json!({"exp":1e10}), 0).unwrap_err(),
+            Error::MissingClaim { claim: Claim::Sub }
+        );
+        assert_eq!(
+            check(&v, json!({"sub":"u"}), 0).unwrap_err(),
+            Error::MissingClaim { claim: Claim::Exp }
+        );
+        let lax = rules().require_sub(false).require_exp(false);
+        assert!(check(&lax, json!({}), 0).is_ok());
+        assert_eq!(
+            check(&lax, json!({"sub":null}), 0).unwrap_err().code(),
+            "invalid-claim-type"
+        );
+        let azp = rules().with_authorized_parties(["p"]);
+        assert_eq!(
+            check(&azp, json!({"sub":"u","exp":1e10}), 0).unwrap_err(),
+            Error::InvalidAuthorizedParty { azp: None }
+        );
+        let iss = rules().with_issuers(["i"]);
+        assert_eq!(
+            check(&iss, json!({"sub":"u","exp":1e10}), 0).unwrap_err(),
+            Error::InvalidIssuer { iss: None }
+        );
+    }
+}

@@ -24,6 +24,8 @@ pub enum SourceErrorKind {
     StaleExpired,
     /// The source is configured wrongly (bad URL, scheme not allowed...).
     Config,
+    /// A local key file could not be read.
+    Io,
 }
 
 /// An opaque key-source failure with predicates, so HTTP and TLS types stay out of the API.
@@ -110,6 +112,7 @@ impl SourceError {
             SourceErrorKind::NoUsableKeys => "source-no-usable-keys",
             SourceErrorKind::StaleExpired => "source-stale-expired",
             SourceErrorKind::Config => "source-config",
+            SourceErrorKind::Io => "source-io",
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jwt_core::{Algorithm, VerifyingKey};
 
-use crate::SourceError;
+use crate::{JwkSet, SourceError};
 
 /// What the (still unverified) token header says about its key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,12 +72,24 @@ pub struct KeyRequest<'a> {
 pub trait KeyProvider: Send + Sync + fmt::Debug {
     /// Returns the key to verify a token whose header says `req`.
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError>;
+
+    /// The keys this provider currently serves, for tools that display them (the way a
+    /// `jwks` command prints a key set). A remote source may fetch to answer.
+    ///
+    /// Providers that cannot list their keys (a KMS, for example) keep the default, `None`.
+    async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {
+        None
+    }
 }
 
 #[async_trait]
 impl<T: KeyProvider + ?Sized> KeyProvider for Arc<T> {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
         (**self).key(req).await
+    }
+
+    async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {
+        (**self).key_set().await
     }
 }
 
@@ -86,12 +98,20 @@ impl<T: KeyProvider + ?Sized> KeyProvider for Box<T> {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
         (**self).key(req).await
     }
+
+    async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {
+        (**self).key_set().await
+    }
 }
 
 #[async_trait]
 impl<T: KeyProvider + ?Sized> KeyProvider for &T {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
         (**self).key(req).await
+    }
+
+    async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {
+        (**self).key_set().await
     }
 }
 

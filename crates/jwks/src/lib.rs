@@ -26,6 +26,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod client;
 mod error;
 mod provider;
 mod set;
@@ -33,6 +34,7 @@ mod static_keys;
 
 pub use async_trait::async_trait;
 pub use error::{MAX_ERROR_BODY, SourceError, SourceErrorKind};
+pub use http;
 pub use provider::{KeyLookupError, KeyProvider, KeyRequest};
 pub use set::{DEFAULT_MAX_DOCUMENT_LEN, DEFAULT_MAX_KEYS, JwkEntry, JwkSet, SkippedKey};
 pub use static_keys::StaticKeys;

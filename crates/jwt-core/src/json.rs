@@ -18,13 +18,21 @@ struct Fault {
     too_deep: Cell<bool>,
 }
 
+/// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
+///
+/// serde_json stops at 128 nested arrays or objects with an error of its own, which would
+/// surface as malformed JSON. Capping the configured depth below that keeps over-deep input
+/// reported as what it is, whatever [`Limits::max_depth`](crate::Limits::max_depth) says.
+pub(crate) const MAX_DEPTH_CAP: u32 = 100;
+
 /// Parses `text` as a JSON object with unique member names at every level and nesting of at
-/// most `max_depth`.
+/// most `max_depth` (itself at most [`MAX_DEPTH_CAP`]).
 pub(crate) fn parse_object(
     text: &str,
     part: Part,
     max_depth: u32,
 ) -> Result<Map<String, Value>, Error> {
+    let max_depth = max_depth.min(MAX_DEPTH_CAP);
     let fault = Fault::default();
     let dup_name: Cell<Option<String>> = Cell::new(None);
     let seed = Strict {
@@ -186,6 +194,21 @@ mod tests {
                 part: Part::Payload
             }
         );
+    }
+
+    #[test]
+    fn configured_depth_beyond_the_cap_still_reports_nesting() {
+        let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
+        // The top-level object counts as the first level.
+        let cap = MAX_DEPTH_CAP as usize;
+        assert!(parse_object(&deep(cap - 1), Part::Header, u32::MAX).is_ok());
+        for n in [cap, 127, 128, 129, 5_000] {
+            assert_eq!(
+                parse_object(&deep(n), Part::Header, u32::MAX).unwrap_err(),
+                Error::NestingTooDeep { part: Part::Header },
+                "{n}"
+            );
+        }
     }
 
     #[test]

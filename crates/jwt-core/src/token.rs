@@ -17,6 +17,8 @@ pub struct Limits {
     /// Longest token accepted, in bytes, checked before any other work. Default 64 KiB.
     pub max_token_len: usize,
     /// Deepest nesting of arrays and objects inside the header or payload. Default 32.
+    /// Values above 100 act as 100: the JSON parser underneath has a hard limit just above
+    /// that, and over-deep input must still be reported as `nesting-too-deep`.
     pub max_depth: u32,
 }
 

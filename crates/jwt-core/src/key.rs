@@ -407,6 +407,26 @@ impl VerifyingKey {
         })
     }
 
+    /// An HMAC key from an explicit shared secret, pinned to one HMAC algorithm.
+    ///
+    /// The same as [`hmac`](Self::hmac) followed by [`pin`](Self::pin), but a non-HMAC
+    /// algorithm is reported as [`KeyError::NotHmac`]: asking for an "RS256 secret" is a
+    /// configuration mistake worth naming.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, VerifyingKey};
+    /// let key = VerifyingKey::hmac_for(Algorithm::HS384, &[7u8; 48]).unwrap();
+    /// assert_eq!(key.pinned_algorithm(), Some(Algorithm::HS384));
+    /// let err = VerifyingKey::hmac_for(Algorithm::RS256, &[7u8; 48]).unwrap_err();
+    /// assert_eq!(err.code(), "not-hmac");
+    /// ```
+    pub fn hmac_for(alg: Algorithm, secret: &[u8]) -> Result<Self, KeyError> {
+        if alg.family() != KeyFamily::Hmac {
+            return Err(KeyError::NotHmac { alg });
+        }
+        Self::hmac(secret)?.pin(alg)
+    }
+
     /// Loads a public key from a JWK (RSA, EC P-256/P-384, OKP Ed25519).
     ///
     /// A JWK `alg` pins the key to that algorithm. `use` must be `sig` when present; `key_ops`

@@ -56,9 +56,10 @@ pub struct SessionClaims {
     /// The session status (`active`, `pending`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sts: Option<String>,
-    /// The session token version: absent for v1, `2` for v2.
+    /// The session token version: absent for v1, `2` for v2. Kept as any JSON value, as
+    /// Clerk reads it (only the number 2 means version 2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub v: Option<Number>,
+    pub v: Option<Value>,
     /// v2: the active organization, in compact form.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub o: Option<OrgClaims>,
@@ -88,7 +89,7 @@ pub struct SessionClaims {
 impl SessionClaims {
     /// Whether this is a version 2 session token (`v: 2`).
     pub fn is_v2(&self) -> bool {
-        self.v.as_ref().and_then(Number::as_f64) == Some(2.0)
+        self.v.as_ref().and_then(Value::as_f64) == Some(2.0)
     }
 }
 

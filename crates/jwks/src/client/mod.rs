@@ -113,13 +113,14 @@ impl HttpResponse {
 ///
 /// # Implementing your own
 ///
-/// A client that serves a fixed document (a real one would call `reqwest` or your own
-/// stack in the same place, mapping its errors to [`SourceError`]):
+/// A client that serves a fixed document, plugged into [`RemoteJwks`](crate::RemoteJwks). A
+/// real one calls `reqwest` or your own stack in the same place and maps its errors to
+/// [`SourceError`] kinds (a timeout to `Timeout`, a refused connection to `Transport`):
 ///
 /// ```
-/// use std::time::Duration;
 /// use jwks::client::{HttpClient, HttpRequest, HttpResponse};
-/// use jwks::{SourceError, SourceErrorKind, async_trait};
+/// use jwks::http::{HeaderMap, StatusCode, header::CACHE_CONTROL};
+/// use jwks::{KeyProvider, KeyRequest, RemoteJwks, SourceError, SourceErrorKind, async_trait};
 ///
 /// #[derive(Debug)]
 /// struct Fixed(&'static str);
@@ -127,22 +128,25 @@ impl HttpResponse {
 /// #[async_trait]
 /// impl HttpClient for Fixed {
 ///     async fn get(&self, req: &HttpRequest) -> Result<HttpResponse, SourceError> {
+///         // A real client: send req.headers to req.url within req.timeout, no redirects.
 ///         if self.0.len() > req.max_body {
 ///             return Err(SourceError::new(SourceErrorKind::BodyTooLarge, "body too large"));
 ///         }
-///         let mut headers = http::HeaderMap::new();
-///         headers.insert(http::header::CACHE_CONTROL, "max-age=300".parse().unwrap());
-///         Ok(HttpResponse::new(http::StatusCode::OK, headers, self.0.into()))
+///         let mut headers = HeaderMap::new();
+///         headers.insert(CACHE_CONTROL, "max-age=300".parse().unwrap());
+///         Ok(HttpResponse::new(StatusCode::OK, headers, self.0.into()))
 ///     }
 /// }
 ///
 /// # let rt = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
 /// # rt.block_on(async {
-/// let client = Fixed(r#"{"keys":[]}"#);
-/// let req = HttpRequest::get("https://idp.example/jwks".parse().unwrap())
-///     .with_timeout(Duration::from_secs(2));
-/// let resp = client.get(&req).await.unwrap();
-/// assert_eq!(resp.status, 200);
+/// let keys = RemoteJwks::builder("https://idp.example/jwks")
+///     .http_client(Fixed(r#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",
+///         "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#))
+///     .build()
+///     .unwrap();
+/// let key = keys.key(KeyRequest { kid: Some("k1"), alg: jwt_core::Algorithm::EdDSA }).await;
+/// assert!(key.is_ok());
 /// # });
 /// ```
 #[async_trait]

@@ -849,10 +849,12 @@ impl Inner {
                     // A fetch may have landed since the caller looked.
                     let now = self.clock.now();
                     let snap = self.snap.load();
-                    if !matches!(reason, FetchReason::Forced)
-                        && !matches!(self.plan(&snap, now), Plan::Wait)
-                    {
-                        return Ok(());
+                    if !matches!(reason, FetchReason::Forced) {
+                        match self.plan(&snap, now) {
+                            Plan::Wait => {}
+                            Plan::Serve { .. } => return Ok(()),
+                            Plan::Fail(e) => return Err(e),
+                        }
                     }
                     self.start(&mut ctl, reason)?
                 }

@@ -56,6 +56,7 @@ mod request;
 mod verifier;
 
 pub use auth::{AuthObject, InvalidFeatureClaim, expand_org_permissions, org_features};
+pub use backend_api::{CLERK_API_VERSION_HEADER, USER_AGENT};
 pub use claims::{Actor, OrgClaims, SessionClaims};
 pub use error::{ConfigError, Reason, TokenVerificationError, action};
 pub use options::{

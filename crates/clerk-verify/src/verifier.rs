@@ -3,7 +3,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use jwks::{KeyProvider, KeyRequest};
+use jwks::{JwkSet, KeyProvider, KeyRequest};
 use jwt_core::{KeyFamily, Timestamp, UnverifiedToken, Validation, VerifyingKey};
 use serde::de::DeserializeOwned;
 
@@ -109,14 +109,15 @@ impl Verifier {
             if algorithms.iter().any(|a| a.family() == KeyFamily::Hmac) {
                 return Err(ConfigError::HmacWithPublicKeySource);
             }
+            let (url, version, skip) = (
+                &options.api_url,
+                &options.api_version,
+                options.skip_jwks_cache,
+            );
             let source = if shared {
-                BackendApiKeys::shared(&options.api_url, &options.api_version, secret)?
+                BackendApiKeys::shared(url, version, secret, skip)?
             } else {
-                Arc::new(BackendApiKeys::new(
-                    &options.api_url,
-                    &options.api_version,
-                    secret,
-                )?)
+                Arc::new(BackendApiKeys::new(url, version, secret, skip)?)
             };
             Keys::BackendApi(source)
         } else {
@@ -163,11 +164,6 @@ impl Verifier {
             authorized_parties: options.authorized_parties.join(","),
             issuers: issuer.join(","),
         };
-        let skip_cache = options.skip_jwks_cache;
-        let keys = match keys {
-            Keys::BackendApi(b) if skip_cache => Keys::BackendApi(b.skipping_cache()),
-            other => other,
-        };
         Ok(Verifier {
             inner: Arc::new(Inner {
                 validation,
@@ -175,6 +171,31 @@ impl Verifier {
                 messages,
             }),
         })
+    }
+
+    /// The keys this verifier currently verifies with, as a key set: for a `jwks` command,
+    /// a health check, or to warm the Backend API cache at startup (the source fetches when
+    /// it holds no fresh set). `Ok(None)` for a custom provider that cannot list its keys.
+    pub async fn key_set(&self) -> Result<Option<Arc<JwkSet>>, TokenVerificationError> {
+        let unavailable = |e, remote| {
+            error::from_key_lookup_error(jwks::KeyLookupError::Unavailable(e), None, remote)
+        };
+        match &self.inner.keys {
+            Keys::Static(key) => Ok(Some(Arc::new(JwkSet::from_keys([(
+                None,
+                VerifyingKey::clone(key),
+            )])))),
+            Keys::Provider(p) => p
+                .key_set()
+                .await
+                .transpose()
+                .map_err(|e| unavailable(e, None)),
+            Keys::BackendApi(b) => b
+                .key_set()
+                .await
+                .map(Some)
+                .map_err(|e| unavailable(e, Some(b.info()))),
+        }
     }
 
     /// Verifies a Clerk session token now, returning its typed claims.

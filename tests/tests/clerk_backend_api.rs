@@ -1,0 +1,433 @@
+//! clerk-verify end to end against a fake Clerk Backend API served on 127.0.0.1 by the test:
+//! a real hyper server that checks the Bearer secret, counts requests, and can answer
+//! `clerk_key_invalid`, server errors or an empty key set.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use clerk_verify::{
+    Algorithm, Reason, Timestamp, Verifier, VerifyTokenOptions, action, verify_token_as,
+    verify_token_at,
+};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use integration_tests::keys;
+use serde_json::{Map, Value, json};
+use tokio::net::TcpListener;
+
+const SECRET: &str = "sk_test_fake_backend_api_secret";
+const NOW_S: i64 = 1_795_788_000;
+const KEY_INVALID_MESSAGE: &str =
+    "The provided Clerk Secret Key is invalid. Make sure that your Clerk Secret Key is correct.";
+
+/// What the fake Backend API answers.
+#[derive(Clone)]
+enum Mode {
+    /// 200 with this JWKS (to a request with the right secret).
+    Keys(Value),
+    /// 500 with an HTML body.
+    ServerError,
+}
+
+struct FakeBackendApi {
+    addr: SocketAddr,
+    requests: Arc<AtomicUsize>,
+    mode: Arc<Mutex<Mode>>,
+    last: Arc<Mutex<Option<(String, http::HeaderMap)>>>,
+}
+
+impl FakeBackendApi {
+    /// Serves `GET {prefix}/v1/jwks`.
+    async fn start(prefix: &'static str, mode: Mode) -> FakeBackendApi {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(AtomicUsize::new(0));
+        let mode = Arc::new(Mutex::new(mode));
+        let last = Arc::new(Mutex::new(None));
+        let (r, m, l) = (requests.clone(), mode.clone(), last.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (r, m, l) = (r.clone(), m.clone(), l.clone());
+                tokio::spawn(async move {
+                    let service = service_fn(move |req: Request<Incoming>| {
+                        let (r, m, l) = (r.clone(), m.clone(), l.clone());
+                        async move { Ok::<_, Infallible>(answer(prefix, &req, &r, &m, &l)) }
+                    });
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        FakeBackendApi {
+            addr,
+            requests,
+            mode,
+            last,
+        }
+    }
+
+    fn api_url(&self, prefix: &str) -> String {
+        format!("http://{}{prefix}", self.addr)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+
+    fn set_mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+fn answer(
+    prefix: &str,
+    req: &Request<Incoming>,
+    requests: &AtomicUsize,
+    mode: &Mutex<Mode>,
+    last: &Mutex<Option<(String, http::HeaderMap)>>,
+) -> Response<Full<Bytes>> {
+    requests.fetch_add(1, Ordering::SeqCst);
+    *last.lock().unwrap() = Some((req.uri().path().to_owned(), req.headers().clone()));
+    let reply = |status: StatusCode, body: String| {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap()
+    };
+    if req.uri().path() != format!("{prefix}/v1/jwks") {
+        return reply(
+            StatusCode::NOT_FOUND,
+            json!({"errors": [{"code": "resource_not_found"}]}).to_string(),
+        );
+    }
+    let auth = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if auth != Some(&format!("Bearer {SECRET}")) {
+        let body = json!({"errors": [{
+            "message": KEY_INVALID_MESSAGE,
+            "long_message": "The provided Clerk Secret Key is invalid.",
+            "code": "clerk_key_invalid"
+        }]});
+        return reply(StatusCode::UNAUTHORIZED, body.to_string());
+    }
+    match mode.lock().unwrap().clone() {
+        Mode::Keys(jwks) => reply(StatusCode::OK, jwks.to_string()),
+        Mode::ServerError => Response::builder()
+            .status(500)
+            .body(Full::new(Bytes::from_static(b"<html>oops</html>")))
+            .unwrap(),
+    }
+}
+
+fn instance_jwks() -> Value {
+    json!({"keys": [
+        keys::rsa2048_a().public_jwk("ins_a", Some(Algorithm::RS256)),
+        keys::rsa2048_b().public_jwk("ins_b", Some(Algorithm::RS256)),
+    ]})
+}
+
+fn token(kid: &str) -> String {
+    let key = if kid == "ins_b" {
+        keys::rsa2048_b()
+    } else {
+        keys::rsa2048_a()
+    };
+    key.sign(
+        Algorithm::RS256,
+        &json!({"typ": "JWT", "kid": kid}),
+        &integration_tests::clerk_payload(NOW_S),
+    )
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_seconds(NOW_S)
+}
+
+fn options(api: &FakeBackendApi, secret: &str) -> VerifyTokenOptions {
+    VerifyTokenOptions::default()
+        .with_secret_key(secret)
+        .with_api_url(api.api_url(""))
+}
+
+#[tokio::test]
+async fn verifies_with_keys_from_the_backend_api_and_caches_them() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    assert_eq!(api.requests(), 0, "building makes no request");
+    let claims = v.verify_at(&token("ins_a"), now()).await.unwrap();
+    assert_eq!(claims.sub, "user_2abc3def4ghi5jkl6mno7pqr8st");
+    assert!(v.verify_at(&token("ins_b"), now()).await.is_ok());
+    assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
+    assert_eq!(api.requests(), 1, "one fetch serves every later token");
+
+    let (path, headers) = api.last.lock().unwrap().clone().unwrap();
+    assert_eq!(path, "/v1/jwks");
+    assert_eq!(
+        headers["authorization"],
+        format!("Bearer {SECRET}").as_str()
+    );
+    assert_eq!(
+        headers["clerk-api-version"],
+        clerk_verify::CLERK_API_VERSION_HEADER
+    );
+    assert_eq!(
+        headers["user-agent"],
+        format!("clerk-verify-rust/{}", env!("CARGO_PKG_VERSION")).as_str()
+    );
+
+    let set = v.key_set().await.unwrap().unwrap();
+    assert_eq!(set.len(), 2);
+    assert_eq!(api.requests(), 1);
+}
+
+#[tokio::test]
+async fn an_api_url_with_a_path_keeps_it() {
+    let api = FakeBackendApi::start("/proxy/clerk", Mode::Keys(instance_jwks())).await;
+    let o = VerifyTokenOptions::default()
+        .with_secret_key(SECRET)
+        .with_api_url(api.api_url("/proxy/clerk/"));
+    let v = Verifier::new(&o).unwrap();
+    assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
+    let (path, _) = api.last.lock().unwrap().clone().unwrap();
+    assert_eq!(path, "/proxy/clerk/v1/jwks");
+}
+
+#[tokio::test]
+async fn repeated_one_off_calls_share_one_cache_per_secret() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let o = options(&api, SECRET);
+    for _ in 0..5 {
+        assert!(verify_token_at(&token("ins_a"), &o, now()).await.is_ok());
+    }
+    // verify_token_as reads the real clock, so give it a token valid now.
+    #[allow(clippy::disallowed_methods)] // reason: a token that is valid at the real time
+    let real_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let fresh = keys::rsa2048_b().sign(
+        Algorithm::RS256,
+        &json!({"typ": "JWT", "kid": "ins_b"}),
+        &integration_tests::clerk_payload(real_now),
+    );
+    let raw: Map<String, Value> = verify_token_as(&fresh, &o).await.unwrap();
+    assert_eq!(
+        Value::Object(raw),
+        integration_tests::clerk_payload(real_now)
+    );
+    assert_eq!(api.requests(), 1);
+
+    // Many concurrent first calls with a new secret scope share one fetch as well.
+    let api2 = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let o2 = options(&api2, SECRET);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let o2 = o2.clone();
+            tokio::spawn(async move { verify_token_at(&token("ins_a"), &o2, now()).await.is_ok() })
+        })
+        .collect();
+    for t in tasks {
+        assert!(t.await.unwrap());
+    }
+    assert_eq!(api2.requests(), 1);
+}
+
+#[tokio::test]
+async fn the_cache_is_scoped_per_secret_key() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    assert!(
+        verify_token_at(&token("ins_a"), &options(&api, SECRET), now())
+            .await
+            .is_ok()
+    );
+    assert_eq!(api.requests(), 1);
+    // Same URL, another secret: the cached keys are not reused; the Backend API refuses it.
+    let e = verify_token_at(&token("ins_a"), &options(&api, "sk_test_wrong"), now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason(), Reason::SecretKeyInvalid);
+    assert_eq!(api.requests(), 2);
+}
+
+#[tokio::test]
+async fn an_invalid_secret_key_is_secret_key_invalid() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let v = Verifier::new(&options(&api, "sk_test_not_the_right_one")).unwrap();
+    let e = v.verify_at(&token("ins_a"), now()).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::SecretKeyInvalid);
+    assert_eq!(e.reason().as_str(), "secret-key-invalid");
+    assert_eq!(e.message(), KEY_INVALID_MESSAGE);
+    assert_eq!(e.action(), Some(action::CONTACT_SUPPORT));
+    assert!(e.is_key_infrastructure_unavailable());
+    assert!(!e.is_token_invalid());
+    assert_eq!(
+        e.key_lookup_error()
+            .unwrap()
+            .source_error()
+            .unwrap()
+            .http_status(),
+        Some(401)
+    );
+    assert_eq!(api.requests(), 1, "a 401 is not retried");
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["reason"], "secret-key-invalid");
+}
+
+#[tokio::test]
+async fn server_errors_are_jwk_remote_failed_to_load() {
+    let api = FakeBackendApi::start("", Mode::ServerError).await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    let e = v.verify_at(&token("ins_a"), now()).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::JwkRemoteFailedToLoad);
+    assert_eq!(
+        e.message(),
+        format!(
+            "Error loading Clerk JWKS from http://{}/v1/jwks with code=500",
+            api.addr
+        )
+    );
+    assert_eq!(e.action(), Some(action::CONTACT_SUPPORT));
+    assert!(e.is_key_infrastructure_unavailable());
+    assert_eq!(api.requests(), 2, "a 5xx is retried once");
+}
+
+#[tokio::test]
+async fn an_empty_key_set_is_jwk_remote_failed_to_load() {
+    let api = FakeBackendApi::start("", Mode::Keys(json!({"keys": []}))).await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    let e = v.verify_at(&token("ins_a"), now()).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::JwkRemoteFailedToLoad);
+    assert_eq!(
+        e.message(),
+        "The JWKS endpoint did not contain any signing keys. Contact support@clerk.com."
+    );
+    assert!(e.is_key_infrastructure_unavailable());
+}
+
+#[tokio::test]
+async fn an_unreachable_backend_api_is_jwk_remote_failed_to_load() {
+    let addr = {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        l.local_addr().unwrap()
+    };
+    let o = VerifyTokenOptions::default()
+        .with_secret_key(SECRET)
+        .with_api_url(format!("http://{addr}"));
+    let e = Verifier::new(&o)
+        .unwrap()
+        .verify_at(&token("ins_a"), now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.reason(), Reason::JwkRemoteFailedToLoad);
+    assert!(
+        e.message().starts_with(&format!(
+            "Error loading Clerk JWKS from http://{addr}/v1/jwks: "
+        )),
+        "{}",
+        e.message()
+    );
+    assert!(e.is_key_infrastructure_unavailable());
+}
+
+#[tokio::test]
+async fn an_unknown_kid_after_a_refresh_is_jwk_kid_mismatch() {
+    let api = FakeBackendApi::start(
+        "",
+        Mode::Keys(json!({"keys": [
+            keys::rsa2048_a().public_jwk("ins_a", Some(Algorithm::RS256)),
+        ]})),
+    )
+    .await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
+    let e = v.verify_at(&token("ins_b"), now()).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::JwkKidMismatch);
+    assert_eq!(
+        e.message(),
+        "Unable to find a signing key in JWKS that matches the kid='ins_b' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT."
+    );
+    assert_eq!(e.action(), Some(action::KID_MISMATCH));
+    assert!(e.is_token_invalid());
+    assert_eq!(api.requests(), 2, "one refetch for the unknown kid");
+    // A rotated-in key is found by that refetch.
+    api.set_mode(Mode::Keys(instance_jwks()));
+    let later = Verifier::new(&options(&api, SECRET)).unwrap();
+    assert!(later.verify_at(&token("ins_b"), now()).await.is_ok());
+}
+
+#[tokio::test]
+async fn malformed_tokens_never_reach_the_network() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    let hs = integration_tests::hmac_sign(
+        Algorithm::HS256,
+        &[1; 32],
+        &json!({"typ": "JWT", "kid": "ins_a"}),
+        &integration_tests::clerk_payload(NOW_S),
+    );
+    let m2m = keys::rsa2048_a().sign(
+        Algorithm::RS256,
+        &json!({"kid": "ins_a", "cat": "cl_B7d4PD333AAA"}),
+        &integration_tests::clerk_payload(NOW_S),
+    );
+    let typ = keys::rsa2048_a().sign(
+        Algorithm::RS256,
+        &json!({"kid": "ins_a", "typ": "at+jwt"}),
+        &integration_tests::clerk_payload(NOW_S),
+    );
+    for (t, reason) in [
+        ("garbage".to_owned(), Reason::TokenInvalid),
+        ("a.b.c".to_owned(), Reason::TokenInvalid),
+        (hs, Reason::TokenInvalidAlgorithm),
+        (m2m, Reason::TokenInvalid),
+        (typ, Reason::TokenInvalid),
+    ] {
+        assert_eq!(
+            v.verify_at(&t, now()).await.unwrap_err().reason(),
+            reason,
+            "{t}"
+        );
+    }
+    assert_eq!(api.requests(), 0);
+}
+
+#[tokio::test]
+async fn skip_jwks_cache_fetches_for_every_token() {
+    let api = FakeBackendApi::start("", Mode::Keys(instance_jwks())).await;
+    let o = options(&api, SECRET).with_skip_jwks_cache(true);
+    let v = Verifier::new(&o).unwrap();
+    for _ in 0..3 {
+        assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
+    }
+    assert_eq!(api.requests(), 3);
+    assert!(verify_token_at(&token("ins_a"), &o, now()).await.is_ok());
+    assert_eq!(api.requests(), 4);
+}
+
+#[test]
+fn plain_http_is_refused_for_other_hosts() {
+    for url in ["http://api.example.com", "ftp://127.0.0.1", "https://"] {
+        let o = VerifyTokenOptions::default()
+            .with_secret_key(SECRET)
+            .with_api_url(url);
+        assert_eq!(Verifier::new(&o).unwrap_err().code(), "invalid-api-url", "{url}");
+    }
+    let ok = VerifyTokenOptions::default()
+        .with_secret_key(SECRET)
+        .with_api_url("https://api.clerk.com");
+    assert!(Verifier::new(&ok).is_ok());
+}

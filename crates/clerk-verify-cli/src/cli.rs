@@ -95,7 +95,8 @@ pub(crate) struct KeySourceArgs {
 #[group(multiple = false)]
 pub(crate) struct KeySourceFlag {
     /// The instance's PEM public key (SPKI or PKCS#1; literal '\n' escapes are accepted).
-    #[arg(long, value_name = "PEM")]
+    // A PEM starts with "-----BEGIN": a value, not a flag.
+    #[arg(long, value_name = "PEM", allow_hyphen_values = true)]
     pub(crate) jwt_key: Option<String>,
     /// A file holding the instance's PEM public key.
     #[arg(long, value_name = "PATH")]

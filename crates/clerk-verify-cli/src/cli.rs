@@ -82,7 +82,7 @@ pub(crate) struct JwksArgs {
 pub(crate) struct KeySourceArgs {
     #[command(flatten)]
     pub(crate) flag: KeySourceFlag,
-    /// Backend API URL for --secret-key (default: CLERK_API_URL, else https://api.clerk.com).
+    /// Backend API URL for --secret-key (default: CLERK_API_URL, else `https://api.clerk.com`).
     #[arg(long, value_name = "URL")]
     pub(crate) api_url: Option<String>,
     /// Backend API version for --secret-key (default: CLERK_API_VERSION, else v1).

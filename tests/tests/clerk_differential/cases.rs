@@ -809,6 +809,73 @@ pub(crate) fn all() -> Vec<Case> {
     b.add("iat -1e300", rs256(&h, &t("iat", json!(-1e300))), opts())
         .diverges("time-range");
 
+    // More fractions: truncation toward zero on every time claim.
+    b.add(
+        "nbf now+0.9s (truncated to now) with skew 0",
+        rs256(&h, &t("nbf", json!(NOW_S as f64 + 0.9))),
+        opts().skew(0),
+    );
+    b.add(
+        "iat now+5.999s (truncated to now+5) with the default skew",
+        rs256(&h, &t("iat", json!(NOW_S as f64 + 5.999))),
+        opts(),
+    );
+    b.add(
+        "exp now-0.5s (truncated to now-1) with skew 0",
+        rs256(&h, &t("exp", json!(NOW_S as f64 - 0.5))),
+        opts().skew(0),
+    );
+    b.add(
+        "exp written as a float with a zero fraction",
+        rs256_raw(
+            "{\"alg\":\"RS256\"}",
+            &format!("{{\"sub\":\"user_1\",\"exp\":{}.0}}", NOW_S + 60),
+        ),
+        opts(),
+    );
+    b.add(
+        "exp -0.5 (truncated to 0)",
+        rs256(&h, &t("exp", json!(-0.5))),
+        opts(),
+    );
+
+    // --- Option edges ---------------------------------------------------------------------
+    b.add(
+        "an empty audience option is ignored",
+        rs256(&h, &with(&p, "aud", json!("api://any"))),
+        opts().audience(&[""]),
+    );
+    b.add(
+        "an empty issuer option is ignored",
+        rs256(&h, &with(&p, "iss", json!("https://any.example"))),
+        opts().issuer(&[""]),
+    );
+    b.add(
+        "an empty list of authorized parties checks nothing",
+        rs256(&h, &with(&p, "azp", json!("https://evil.example.com"))),
+        opts().parties(&[]),
+    );
+    b.add(
+        "a huge clock skew accepts a long-expired token",
+        rs256(&h, &t("exp", json!(NOW_S - 86_400))),
+        opts().skew(1_000_000_000_000),
+    );
+    b.add(
+        "several issuers, the second listed",
+        rs256(&h, &p),
+        opts().issuer(&["https://a.example", "https://clerk.example.com"]),
+    );
+    b.add(
+        "several issuers, none listed",
+        rs256(&h, &p),
+        opts().issuer(&["https://a.example", "https://b.example"]),
+    );
+    b.add(
+        "several authorized parties, none listed",
+        rs256(&h, &p),
+        opts().parties(&["https://a.example", "https://b.example"]),
+    );
+
     // --- Claim order ----------------------------------------------------------------------
     let expired = t("exp", json!(NOW_S - 3600));
     b.add(

@@ -118,7 +118,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env = |name: &str| std::env::var(name).ok();
+    // A variable that is not UTF-8 is kept (lossily) rather than treated as unset, so a
+    // broken CLERK_JWT_KEY is reported as an unusable key instead of silently falling back
+    // to CLERK_SECRET_KEY.
+    let env = |name: &str| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned());
     let outcome = runtime.block_on(commands::run(cli.command, &env, std::io::stdin().lock()));
     finish(outcome)
 }

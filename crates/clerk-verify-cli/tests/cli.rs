@@ -981,3 +981,20 @@ fn jwks_prints_the_keys_each_source_serves() {
     assert_eq!(r.code, 1, "{r:?}");
     assert_eq!(r.json()["error"]["reason"], "jwk-failed-to-load");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_non_utf8_clerk_jwt_key_is_an_unusable_key_not_an_unset_one() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let (token, _) = valid();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-verify"))
+        .args(["verify", &token])
+        .env_clear()
+        .env("CLERK_JWT_KEY", std::ffi::OsStr::from_bytes(b"\xff\xfe"))
+        .env("CLERK_SECRET_KEY", "sk_test_must_not_be_used")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let line: Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(line["error"]["reason"], "jwk-failed-to-load");
+}

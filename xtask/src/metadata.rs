@@ -352,3 +352,77 @@ fn strings(v: Option<&Value>) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(key: &str, optional: bool) -> DeclaredDep {
+        DeclaredDep {
+            name: key.to_owned(),
+            key: key.to_owned(),
+            kind: None,
+            optional,
+            uses_default_features: true,
+            features: Vec::new(),
+        }
+    }
+
+    fn package(features: &[(&str, &[&str])]) -> Package {
+        Package {
+            name: "p".to_owned(),
+            manifest_path: PathBuf::from("/ws/p/Cargo.toml"),
+            crate_roots: Vec::new(),
+            benches: Vec::new(),
+            declared: vec![
+                dep("a", true),
+                dep("b", true),
+                dep("c", false),
+                dep("d", true),
+            ],
+            features: features
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.iter().map(|s| (*s).to_owned()).collect()))
+                .collect(),
+        }
+    }
+
+    fn activate(p: &Package, requested: &[&str]) -> Active {
+        p.activate(requested.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn features_enable_optional_dependencies_in_every_spelling() {
+        let p = package(&[
+            ("default", &["x"]),
+            ("x", &["dep:a", "b/fast", "c/std", "d?/extra"]),
+        ]);
+        let active = activate(&p, &["default"]);
+        // `dep:a` and `b/fast` enable a and b; `d?/extra` is weak and does not enable d.
+        assert_eq!(
+            active.deps,
+            BTreeSet::from(["a".to_owned(), "b".to_owned()])
+        );
+        assert_eq!(
+            active.dep_features["b"],
+            BTreeSet::from(["fast".to_owned()])
+        );
+        assert_eq!(active.dep_features["c"], BTreeSet::from(["std".to_owned()]));
+        assert!(!active.dep_features.contains_key("d"));
+        // Once d is on by other means, the weak feature applies.
+        let active = activate(&p, &["default", "d"]);
+        assert!(active.deps.contains("d"));
+        assert_eq!(
+            active.dep_features["d"],
+            BTreeSet::from(["extra".to_owned()])
+        );
+    }
+
+    #[test]
+    fn nothing_is_enabled_without_a_request() {
+        let p = package(&[("default", &[]), ("x", &["dep:a"])]);
+        assert!(activate(&p, &["default"]).deps.is_empty());
+        // An optional dependency's implicit feature, when the table does not list it.
+        assert_eq!(activate(&p, &["b"]).deps, BTreeSet::from(["b".to_owned()]));
+    }
+}

@@ -15,13 +15,19 @@
 // replaces `Date.now` with a function returning the case's `now_ms`, and restores it at the end.
 // Cases run one after another, so no other code observes the fixed time.
 //
-// No network: `fetch` is replaced before @clerk/backend is loaded with one that always fails,
-// so a case that would reach the Backend API fails loudly instead of making a request.
+// Loopback only: `fetch` is replaced before @clerk/backend is loaded (it binds `fetch` when
+// it loads) with one that refuses every host but 127.0.0.1, so Backend API cases reach only
+// the fake Backend API the Rust test serves, and nothing else is ever contacted.
 
 import { readFileSync } from 'node:fs';
 
-globalThis.fetch = async () => {
-  throw new Error('network access is disabled in the differential tests');
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+  if (url.hostname !== '127.0.0.1') {
+    throw new Error(`the differential tests fetch only from 127.0.0.1, not ${url.hostname}`);
+  }
+  return realFetch(input, init);
 };
 
 const { verifyToken } = await import('@clerk/backend');

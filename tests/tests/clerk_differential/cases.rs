@@ -7,6 +7,8 @@ use integration_tests::{TestKey, clerk_payload, finish, hmac_sign, keys, signing
 use jwt_core::Algorithm;
 use serde_json::{Value, json};
 
+use crate::server::{Reply, SECRET};
+
 /// The fixed instant most cases are verified at (2023-11-14T22:13:20Z).
 pub(crate) const NOW_S: i64 = 1_700_000_000;
 /// [`NOW_S`] in milliseconds.
@@ -19,7 +21,11 @@ const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Options {
     /// `jwtKey`: the PEM text, passed to both sides unchanged.
-    pub(crate) jwt_key: String,
+    pub(crate) jwt_key: Option<String>,
+    /// `secretKey`: fetch the keys from the (fake) Backend API.
+    pub(crate) secret_key: Option<String>,
+    /// `apiUrl`.
+    pub(crate) api_url: Option<String>,
     /// `audience` (an array; Clerk also takes a string, which is the same as one element).
     pub(crate) audience: Option<Vec<String>>,
     /// `authorizedParties`.
@@ -35,14 +41,14 @@ pub(crate) struct Options {
 impl Options {
     fn key(key: &TestKey) -> Options {
         Options {
-            jwt_key: key.public_pem.to_owned(),
+            jwt_key: Some(key.public_pem.to_owned()),
             ..Options::default()
         }
     }
 
     fn pem(pem: impl Into<String>) -> Options {
         Options {
-            jwt_key: pem.into(),
+            jwt_key: Some(pem.into()),
             ..Options::default()
         }
     }
@@ -74,7 +80,16 @@ impl Options {
 
     /// The options object for the node script.
     pub(crate) fn to_js(&self) -> Value {
-        let mut o = json!({ "jwtKey": self.jwt_key });
+        let mut o = json!({});
+        if let Some(k) = &self.jwt_key {
+            o["jwtKey"] = json!(k);
+        }
+        if let Some(k) = &self.secret_key {
+            o["secretKey"] = json!(k);
+        }
+        if let Some(u) = &self.api_url {
+            o["apiUrl"] = json!(u);
+        }
         if let Some(a) = &self.audience {
             o["audience"] = json!(a);
         }
@@ -952,4 +967,179 @@ pub(crate) fn all() -> Vec<Case> {
     .diverges("nesting-limit");
 
     b.cases
+}
+
+/// A case whose keys come from the fake Backend API (`server.rs`): its route's reply, the
+/// secret key the case uses, and the case itself (options completed by [`RemoteCase::into_case`]).
+pub(crate) struct RemoteCase {
+    /// The route id (a path segment).
+    pub(crate) id: String,
+    /// What the route answers.
+    pub(crate) reply: Reply,
+    /// The secret key the case sends.
+    pub(crate) secret_key: &'static str,
+    /// The case, without its key source yet.
+    pub(crate) case: Case,
+}
+
+impl RemoteCase {
+    /// The case with `secretKey` and `apiUrl` pointing at its route.
+    pub(crate) fn into_case(mut self, api_url: String) -> Case {
+        self.case.options.secret_key = Some(self.secret_key.to_owned());
+        self.case.options.api_url = Some(api_url);
+        self.case
+    }
+}
+
+/// The Backend API cases: key resolution through the instance's JWKS.
+pub(crate) fn remote() -> Vec<RemoteCase> {
+    let b_key = keys::rsa2048_b();
+    let jwk = |key: &TestKey, kid: &str, alg: Option<Algorithm>| key.public_jwk(kid, alg);
+    let both =
+        json!({"keys": [jwk(&a(), "ins_a", Some(Algorithm::RS256)), jwk(&b_key, "ins_b", None)]});
+    let p = payload();
+    let kid = |k: &str| json!({"typ": "JWT", "kid": k});
+    let mut out = Vec::new();
+    let mut add = |name: &str,
+                   reply: Reply,
+                   secret: &'static str,
+                   token: String,
+                   divergence: Option<&'static str>| {
+        let id = format!("case{}", out.len());
+        out.push(RemoteCase {
+            id,
+            reply,
+            secret_key: secret,
+            case: Case {
+                name: format!("remote: {name}"),
+                token,
+                options: Options::default(),
+                now_ms: NOW_MS,
+                divergence,
+            },
+        });
+    };
+    add(
+        "kid found",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "second key, JWK without alg, RS512 token",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        b_key.sign(Algorithm::RS512, &kid("ins_b"), &p),
+        None,
+    );
+    add(
+        "kid not in the key set",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&kid("ins_zzz"), &p),
+        None,
+    );
+    add(
+        "token without kid",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&json!({"typ": "JWT"}), &p),
+        Some("no-kid-message"),
+    );
+    add(
+        "expired token",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&kid("ins_a"), &with(&p, "exp", json!(NOW_S - 3600))),
+        None,
+    );
+    add(
+        "signed by another key under a known kid",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        b_key.sign(Algorithm::RS256, &kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "secret key refused",
+        Reply::Jwks(both.clone()),
+        "sk_test_wrong_key",
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "server error 500",
+        Reply::Status(
+            500,
+            json!({"errors": [{"code": "internal_error", "message": "boom"}]}),
+        ),
+        SECRET,
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "404 with another error code",
+        Reply::Status(
+            404,
+            json!({"errors": [{"code": "resource_not_found", "message": "not found"}]}),
+        ),
+        SECRET,
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "empty key set",
+        Reply::Jwks(json!({"keys": []})),
+        SECRET,
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "an unusable key next to the right one",
+        Reply::Jwks(
+            json!({"keys": [jwk(&keys::p256(), "ins_ec", None), jwk(&a(), "ins_a", None)]}),
+        ),
+        SECRET,
+        rs256(&kid("ins_a"), &p),
+        None,
+    );
+    add(
+        "kid of an EC key, RS256 token",
+        Reply::Jwks(
+            json!({"keys": [jwk(&keys::p256(), "ins_ec", None), jwk(&a(), "ins_a", None)]}),
+        ),
+        SECRET,
+        rs256(&kid("ins_ec"), &p),
+        Some("signature-error-detail"),
+    );
+    add(
+        "JWK pinned to RS256, RS384 token",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        a().sign(Algorithm::RS384, &kid("ins_a"), &p),
+        Some("signature-error-detail"),
+    );
+    add(
+        "two keys share the kid, token signed by the last",
+        Reply::Jwks(json!({"keys": [jwk(&a(), "ins_dup", None), jwk(&b_key, "ins_dup", None)]})),
+        SECRET,
+        b_key.sign(Algorithm::RS256, &kid("ins_dup"), &p),
+        Some("ambiguous-kid"),
+    );
+    add(
+        "alg not allowed and kid unknown",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        hmac_sign(Algorithm::HS256, &[7u8; 32], &kid("ins_zzz"), &p),
+        Some("cheap-checks-first"),
+    );
+    add(
+        "malformed token",
+        Reply::Jwks(both),
+        SECRET,
+        "not.a.token".to_owned(),
+        None,
+    );
+    out
 }

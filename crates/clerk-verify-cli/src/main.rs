@@ -34,6 +34,8 @@
 //! | 0 | `decode` | `{"unverified":true,"header":{…},"payload":{…}}` |
 //! | 0 | `jwks` | `{"keys":[…]}` |
 //! | 1 | rejected | `{"error":{"reason":"token-expired","message":"JWT is expired. …","action":null}}` |
+//! | 1 | `decode`: not a well-formed token | `{"error":{"reason":"token-invalid","message":"Invalid JWT form: …","action":null}}` |
+//! | 1 | `jwks`: keys unavailable | the same error line (`jwk-remote-failed-to-load`, `secret-key-invalid`, …) |
 //! | 2 | usage error | nothing; a message on stderr |
 //!
 //! `reason` is one of Clerk's reason codes (`token-invalid`, `token-expired`,

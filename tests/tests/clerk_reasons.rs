@@ -585,6 +585,17 @@ fn cases() -> Vec<Case> {
             ),
             None,
         ),
+        // Typed session claims (a deliberate difference: Clerk returns any payload).
+        case(
+            "sid not a string",
+            token(&with(p.clone(), |m| {
+                m.insert("sid".into(), json!(5));
+            })),
+            pem_options(),
+            TokenVerificationFailed,
+            "The JWT payload does not match the expected claims type: claim \"sid\": invalid type: integer `5`, expected a string.",
+            ENSURE,
+        ),
         // Limits (deliberate differences).
         case(
             "token too long",

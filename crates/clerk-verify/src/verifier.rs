@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jwks::{JwkSet, KeyProvider, KeyRequest};
 use jwt_core::{KeyFamily, Timestamp, UnverifiedToken, Validation, VerifyingKey};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::backend_api::BackendApiKeys;
 use crate::claims::SessionClaims;
@@ -200,7 +201,7 @@ impl Verifier {
 
     /// Verifies a Clerk session token now, returning its typed claims.
     pub async fn verify(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
-        self.verify_as_at(token, now()).await
+        self.verify_at(token, now()).await
     }
 
     /// Verifies a Clerk session token at time `now`.
@@ -209,7 +210,11 @@ impl Verifier {
         token: &str,
         now: Timestamp,
     ) -> Result<SessionClaims, TokenVerificationError> {
-        self.verify_as_at(token, now).await
+        let payload = self.verify_as_at::<Map<String, Value>>(token, now).await?;
+        SessionClaims::from_payload(payload).map_err(|detail| {
+            let e = jwt_core::Error::ClaimsDeserialize { detail };
+            error::from_token_error(e, &self.inner.messages, || None)
+        })
     }
 
     /// Verifies a token now, deserializing its payload into `C`: a JWT template's claims
@@ -294,7 +299,7 @@ pub async fn verify_token(
     token: &str,
     options: &VerifyTokenOptions,
 ) -> Result<SessionClaims, TokenVerificationError> {
-    verify_token_as_at(token, options, now()).await
+    verify_token_at(token, options, now()).await
 }
 
 /// [`verify_token`] at time `now`.
@@ -303,7 +308,8 @@ pub async fn verify_token_at(
     options: &VerifyTokenOptions,
     now: Timestamp,
 ) -> Result<SessionClaims, TokenVerificationError> {
-    verify_token_as_at(token, options, now).await
+    let verifier = Verifier::shared(options).map_err(ConfigError::into_token_error)?;
+    verifier.verify_at(token, now).await
 }
 
 /// [`verify_token`] deserializing the payload into `C` (see [`Verifier::verify_as`]).

@@ -110,11 +110,12 @@ enum Cause {
 /// [`source()`](std::error::Error::source). Serializes to
 /// `{"reason":"…","message":"…","action":"…"|null}`.
 ///
-/// Three predicates tell callers how to answer: [`is_token_invalid`](Self::is_token_invalid)
-/// (the token is at fault: HTTP 401), [`is_key_infrastructure_unavailable`]
-/// (Self::is_key_infrastructure_unavailable) (keys could not be obtained; nothing is known
-/// about the token: HTTP 503) and [`is_configuration_error`](Self::is_configuration_error)
-/// (the service is misconfigured: HTTP 500).
+/// Three predicates tell callers how to answer:
+/// [`is_token_invalid`](Self::is_token_invalid) (the token is at fault: HTTP 401),
+/// [`is_key_infrastructure_unavailable`](Self::is_key_infrastructure_unavailable) (keys could
+/// not be obtained, nothing is known about the token: HTTP 503) and
+/// [`is_configuration_error`](Self::is_configuration_error) (the service is misconfigured:
+/// HTTP 500).
 #[derive(Clone, Debug)]
 pub struct TokenVerificationError {
     reason: Reason,

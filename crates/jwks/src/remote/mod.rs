@@ -596,7 +596,11 @@ impl RemoteJwks {
 #[async_trait]
 impl KeyProvider for RemoteJwks {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
-        self.inner.key(req).await
+        match self.inner.hit(req) {
+            Some(answer) => answer,
+            // Boxed apart, so that the future of a cache hit stays small (cheap to allocate).
+            None => Box::pin(self.inner.key(req)).await,
+        }
     }
 
     async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {
@@ -669,6 +673,23 @@ impl Inner {
             (Some(_), failure) => {
                 Plan::Fail(stale_expired(&self.cfg, failure.as_ref().map(|f| &f.error)))
             }
+        }
+    }
+
+    /// The hot path: a fresh set that answers the question, with nothing else to do.
+    fn hit(&self, req: KeyRequest<'_>) -> Option<Result<Arc<VerifyingKey>, KeyLookupError>> {
+        if self.cfg.fetch_every_time {
+            return None;
+        }
+        let now = self.clock.now();
+        let snap = self.snap.load();
+        if now >= snap.refresh_at {
+            return None;
+        }
+        match snap.set.as_ref()?.select(req) {
+            Ok(key) => Some(Ok(Arc::clone(key))),
+            Err(KeyLookupError::KeyNotFound { .. }) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 

@@ -681,3 +681,12 @@ async fn tokens_without_kid() {
     assert_eq!(code(src.key(ps).await), "key-not-found");
     assert_eq!(server.count(), 2);
 }
+
+#[tokio::test]
+async fn over_long_kids_are_refused_without_a_fetch() {
+    let server = TestServer::start(Reply::json(a_only())).await;
+    let src = builder(&server).build().unwrap();
+    let kid = "k".repeat(jwt_core::MAX_KID_LEN + 1);
+    assert_eq!(code(lookup(&src, &kid).await), "key-not-found");
+    assert_eq!(server.count(), 0);
+}

@@ -596,6 +596,15 @@ impl RemoteJwks {
 #[async_trait]
 impl KeyProvider for RemoteJwks {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
+        // No token header can carry a longer kid; refusing it here keeps a hostile caller
+        // from filling the negative cache with huge entries or causing fetches.
+        if let Some(kid) = req.kid
+            && kid.len() > jwt_core::MAX_KID_LEN
+        {
+            return Err(KeyLookupError::KeyNotFound {
+                kid: Some(crate::set::truncate_kid(kid)),
+            });
+        }
         match self.inner.hit(req) {
             Some(answer) => answer,
             // Boxed apart, so that the future of a cache hit stays small (cheap to allocate).

@@ -219,6 +219,16 @@ const DIVERGENCES: &[Divergence] = &[
     },
     // --- Found by this test; not in DESIGN §3 ---------------------------------------------
     Divergence {
+        id: "no-kid-single-key",
+        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A token \
+                 WITHOUT kid, Backend API key set holding ONE key that verifies it: Clerk looks \
+                 up keys[undefined] and rejects (jwk-kid-mismatch, kid='undefined'); we pick \
+                 the only key and ACCEPT (the jwks crate's generic selection rule). More \
+                 permissive than Clerk: probably a facade bug",
+        clerk: Expect::Reason("jwk-kid-mismatch"),
+        ours: Expect::Ok,
+    },
+    Divergence {
         id: "no-kid-message",
         design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A token without kid against a Backend API set of two keys: \
                  same reason (jwk-kid-mismatch), but Clerk says 'Unable to find a signing key \

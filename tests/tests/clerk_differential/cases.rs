@@ -1048,6 +1048,13 @@ pub(crate) fn remote() -> Vec<RemoteCase> {
         Some("no-kid-message"),
     );
     add(
+        "token without kid, a single key in the set",
+        Reply::Jwks(json!({"keys": [jwk(&a(), "ins_a", None)]})),
+        SECRET,
+        rs256(&json!({"typ": "JWT"}), &p),
+        Some("no-kid-single-key"),
+    );
+    add(
         "expired token",
         Reply::Jwks(both.clone()),
         SECRET,

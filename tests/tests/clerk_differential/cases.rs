@@ -1141,6 +1141,39 @@ pub(crate) fn remote() -> Vec<RemoteCase> {
         hmac_sign(Algorithm::HS256, &[7u8; 32], &kid("ins_zzz"), &p),
         Some("cheap-checks-first"),
     );
+    let mut enc = jwk(&a(), "ins_enc", None);
+    enc["use"] = json!("enc");
+    add(
+        "kid of a key with use enc",
+        Reply::Jwks(json!({"keys": [enc, jwk(&b_key, "ins_b", None)]})),
+        SECRET,
+        rs256(&kid("ins_enc"), &p),
+        Some("unusable-key-skipped"),
+    );
+    add(
+        "kid of a symmetric key",
+        Reply::Jwks(json!({"keys": [
+            {"kty": "oct", "kid": "ins_oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"},
+            jwk(&a(), "ins_a", None)
+        ]})),
+        SECRET,
+        rs256(&kid("ins_oct"), &p),
+        Some("unusable-key-skipped"),
+    );
+    add(
+        "kid __proto__",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&kid("__proto__"), &p),
+        Some("prototype-kid"),
+    );
+    add(
+        "kid constructor",
+        Reply::Jwks(both.clone()),
+        SECRET,
+        rs256(&kid("constructor"), &p),
+        Some("prototype-kid"),
+    );
     add(
         "malformed token",
         Reply::Jwks(both),

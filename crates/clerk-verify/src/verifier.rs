@@ -4,7 +4,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use jwks::{JwkSet, KeyProvider, KeyRequest};
-use jwt_core::{KeyFamily, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use jwt_core::{Timestamp, UnverifiedToken, Validation, VerifyingKey};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -107,7 +107,7 @@ impl Verifier {
         } else if let Some(provider) = &options.key_provider {
             Keys::Provider(Arc::clone(provider))
         } else if let Some(secret) = secret_key {
-            if algorithms.iter().any(|a| a.family() == KeyFamily::Hmac) {
+            if algorithms.has_hmac() {
                 return Err(ConfigError::HmacWithPublicKeySource);
             }
             let (url, version, skip) = (

@@ -44,6 +44,23 @@
 //! # })?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Which call
+//!
+//! - [`Verifier::new`] once at startup (it refuses options that cannot work with a
+//!   [`ConfigError`]), then [`Verifier::verify`] per request: typed [`SessionClaims`];
+//!   [`Verifier::verify_as`] with `serde_json::Map<String, Value>` for the payload exactly as
+//!   signed (what Clerk's `verifyToken` returns), or with your own type for JWT templates.
+//!   The `*_at` variants take the time of the check instead of reading the clock.
+//! - [`verify_token`] for one-off use, like Clerk's `verifyToken(token, options)`: same verdicts,
+//!   and the Backend API key cache is shared across calls per (api_url, api_version, secret).
+//! - [`session_token`] to find the token in request headers; [`AuthObject::from_claims`] for
+//!   Clerk's user/session/organization view, with v2 permissions expanded.
+//! - [`Verifier::key_set`] to warm the Backend API cache at startup or list the keys in use.
+//!
+//! Errors are [`TokenVerificationError`]s with Clerk's [`Reason`] strings, messages and action
+//! hints; `is_token_invalid()` (401), `is_key_infrastructure_unavailable()` (503) and
+//! `is_configuration_error()` (500) say how to answer.
 #![forbid(unsafe_code)]
 
 mod auth;

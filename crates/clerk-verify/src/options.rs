@@ -39,7 +39,8 @@ pub struct VerifyTokenOptions {
     /// SPKI or PKCS#1 PEM, also pasted on one line, with CRLF or with literal `\n` escapes.
     pub jwt_key: Option<String>,
     /// The instance's secret key (`secretKey`, `CLERK_SECRET_KEY`), used to fetch the JWKS
-    /// from the Backend API when no `jwt_key` is set.
+    /// from the Backend API when no `jwt_key` is set. That source fetches on tokio: verify
+    /// inside a tokio runtime with the time driver (as `#[tokio::main]` gives).
     pub secret_key: Option<String>,
     /// The Backend API URL (`apiUrl`, `CLERK_API_URL`). Default `https://api.clerk.com`.
     /// A path is kept: keys come from `{api_url}/{api_version}/jwks`.

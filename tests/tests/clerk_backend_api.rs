@@ -426,10 +426,40 @@ fn plain_http_is_refused_for_other_hosts() {
         let o = VerifyTokenOptions::default()
             .with_secret_key(SECRET)
             .with_api_url(url);
-        assert_eq!(Verifier::new(&o).unwrap_err().code(), "invalid-api-url", "{url}");
+        assert_eq!(
+            Verifier::new(&o).unwrap_err().code(),
+            "invalid-api-url",
+            "{url}"
+        );
     }
     let ok = VerifyTokenOptions::default()
         .with_secret_key(SECRET)
         .with_api_url("https://api.clerk.com");
     assert!(Verifier::new(&ok).is_ok());
+}
+
+#[tokio::test]
+async fn a_token_without_kid_names_no_backend_api_key() {
+    // Clerk looks keys up by kid only, so even a one-key set does not verify a kid-less token.
+    let api = FakeBackendApi::start(
+        "",
+        Mode::Keys(json!({"keys": [
+            keys::rsa2048_a().public_jwk("ins_a", Some(Algorithm::RS256)),
+        ]})),
+    )
+    .await;
+    let v = Verifier::new(&options(&api, SECRET)).unwrap();
+    let no_kid = keys::rsa2048_a().sign(
+        Algorithm::RS256,
+        &json!({"typ": "JWT"}),
+        &integration_tests::clerk_payload(NOW_S),
+    );
+    let e = v.verify_at(&no_kid, now()).await.unwrap_err();
+    assert_eq!(e.reason(), Reason::JwkKidMismatch);
+    assert_eq!(
+        e.message(),
+        "Unable to find a signing key in JWKS that matches the kid='undefined' of the provided session token. Please make sure that the __session cookie or the HTTP authorization header contain a Clerk-generated session JWT."
+    );
+    assert!(e.is_token_invalid());
+    assert_eq!(api.requests(), 0, "nothing to look up, nothing fetched");
 }

@@ -261,9 +261,13 @@ impl Verifier {
             }
             Keys::BackendApi(b) => {
                 let kid = parsed.header().kid();
-                b.key(KeyRequest { kid, alg })
-                    .await
-                    .map_err(|e| error::from_key_lookup_error(e, kid, Some(b.info())))?
+                let not_found = |e| error::from_key_lookup_error(e, kid, Some(b.info()));
+                // Clerk looks Backend API keys up by kid only: a token without one names no
+                // key, even when the set holds a single key that would verify it.
+                if kid.is_none() {
+                    return Err(not_found(jwks::KeyLookupError::KeyNotFound { kid: None }));
+                }
+                b.key(KeyRequest { kid, alg }).await.map_err(not_found)?
             }
         };
         v.verify_parsed::<C>(parsed, &key, now)

@@ -46,7 +46,7 @@ use crate::{JwkSet, KeyLookupError, KeyProvider, KeyRequest, SourceError, async_
 #[derive(Clone, Debug)]
 pub struct StaticKeys {
     set: Arc<JwkSet>,
-    single: Option<Arc<VerifyingKey>>,
+    single: bool,
 }
 
 impl StaticKeys {
@@ -75,11 +75,9 @@ impl StaticKeys {
     }
 
     fn single(kid: Option<String>, key: VerifyingKey) -> StaticKeys {
-        let set = JwkSet::from_keys([(kid, key)]);
-        let single = set.iter().next().map(|e| Arc::clone(e.key()));
         StaticKeys {
-            set: Arc::new(set),
-            single,
+            set: Arc::new(JwkSet::from_keys([(kid, key)])),
+            single: true,
         }
     }
 
@@ -103,7 +101,7 @@ impl StaticKeys {
         }
         Ok(StaticKeys {
             set: Arc::new(set),
-            single: None,
+            single: false,
         })
     }
 
@@ -114,17 +112,22 @@ impl StaticKeys {
 
     /// Whether this is a single-key source (the token's `kid` is ignored).
     pub fn is_single_key(&self) -> bool {
-        self.single.is_some()
+        self.single
     }
 }
 
 #[async_trait]
 impl KeyProvider for StaticKeys {
     async fn key(&self, req: KeyRequest<'_>) -> Result<Arc<VerifyingKey>, KeyLookupError> {
-        match &self.single {
-            Some(key) => Ok(Arc::clone(key)),
-            None => self.set.select(req).cloned(),
+        if self.single {
+            // Built from exactly one key, so `first_key` is always that key.
+            return self
+                .set
+                .first_key()
+                .cloned()
+                .ok_or(KeyLookupError::KeyNotFound { kid: None });
         }
+        self.set.select(req).cloned()
     }
 
     async fn key_set(&self) -> Option<Result<Arc<JwkSet>, SourceError>> {

@@ -6,10 +6,11 @@
 //! without benches are simply not part of the run.
 //!
 //! Benches report how far we are from a baseline measured in the same run (for example
-//! `Verifier` against the bare *ring* signature check) by printing lines that contain the word
-//! `ratio`, such as `ratio RS256 verifier/ring: 1.04`. Criterion's own report is long, so after
-//! the run this task prints every such line again, together, as the summary to read and to copy
-//! into docs/PERFORMANCE.md.
+//! `Verifier` against the bare *ring* signature check) in a report they print after their
+//! measurements: lines that name a ratio (`facade ratio verifier-map / signature = 1.03`), show
+//! a quotient written `a / b`, or form a Markdown table. Criterion's own output is long, so
+//! after the run this task prints all such lines again, together, as the summary to read and to
+//! copy into docs/PERFORMANCE.md.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::Stdio;
@@ -68,7 +69,7 @@ pub(crate) fn run(filter: Option<&str>) -> Result<()> {
     let ratios = ratios.lock().map_err(|_| "ratio list poisoned")?;
     println!("\n== bench: ratios reported by the benches");
     if ratios.is_empty() {
-        println!("(none: no bench printed a line containing \"ratio\")");
+        println!("(none: no bench printed a ratio line)");
     }
     for line in ratios.iter() {
         println!("{line}");
@@ -106,11 +107,15 @@ fn echo(
     })
 }
 
-/// A line that reports a ratio: it contains the word `ratio` (any case).
+/// A line of a bench's own report: it names a ratio (the word `ratio`, any case), shows a
+/// quotient written `a / b`, or is a row of a Markdown table. Criterion's own lines (`time:`,
+/// `change:`, outliers, ids such as `hit/remote`) are none of these.
 fn is_ratio_line(line: &str) -> bool {
-    line.to_ascii_lowercase()
+    let names_ratio = line
+        .to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| word == "ratio" || word == "ratios")
+        .any(|word| word == "ratio" || word == "ratios");
+    names_ratio || line.contains(" / ") || line.trim_start().starts_with('|')
 }
 
 #[cfg(test)]
@@ -118,13 +123,25 @@ mod tests {
     use super::is_ratio_line;
 
     #[test]
-    fn ratio_lines_are_recognised_by_the_word_ratio() {
-        assert!(is_ratio_line("ratio RS256 verifier/ring: 1.04\n"));
-        assert!(is_ratio_line("RS256: Ratio 1.04x"));
-        assert!(is_ratio_line("== ratios =="));
-        assert!(!is_ratio_line(
-            "rs256/verifier time: [16.1 µs 16.2 µs 16.3 µs]"
-        ));
-        assert!(!is_ratio_line("configuration: iterations"));
+    fn report_lines_are_kept_and_criterion_lines_are_not() {
+        for kept in [
+            "facade ratio verifier-map / jwt-core = 1.012\n",
+            "ratios from median estimates:",
+            "  hit: remote / static time                 1.004",
+            "  threads: static               2-thread / 1-thread throughput 1.93",
+            "| alg | full / floor, median of samples | samples |",
+            "| RS256 | 1.031× | 100 |",
+        ] {
+            assert!(is_ratio_line(kept), "{kept}");
+        }
+        for dropped in [
+            "hit/remote              time:   [41.2 ns 41.5 ns 41.9 ns]",
+            "                        change: [-1.2% +0.3% +1.5%] (p = 0.52 > 0.05)",
+            "Found 3 outliers among 100 measurements (3.00%)",
+            "Benchmarking facade-rs256/signature: Collecting 100 samples in estimated 5.1 s",
+            "RS256 token: 745 bytes",
+        ] {
+            assert!(!is_ratio_line(dropped), "{dropped}");
+        }
     }
 }

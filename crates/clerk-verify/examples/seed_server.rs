@@ -10,6 +10,8 @@
 //! `CLERK_SECRET_KEY` with optional `CLERK_API_URL`/`CLERK_API_VERSION`), plus
 //! `CLERK_AUTHORIZED_PARTIES` (comma-separated origins) and `PORT` (default 3000).
 
+#![forbid(unsafe_code)]
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 

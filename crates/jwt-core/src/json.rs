@@ -7,6 +7,7 @@ use core::cell::Cell;
 use core::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
@@ -131,13 +132,18 @@ impl<'de> Visitor<'de> for Strict<'_> {
         }
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if out.contains_key(&key) {
-                self.fault.duplicate.set(Some(()));
-                self.dup_name.set(Some(truncate(&key)));
-                return Err(serde::de::Error::custom("duplicate member"));
-            }
             let v = map.next_value_seed(self.nested())?;
-            out.insert(key, v);
+            // One hash and probe per member: the entry both detects a repeat and inserts.
+            match out.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+                Entry::Occupied(slot) => {
+                    self.fault.duplicate.set(Some(()));
+                    self.dup_name.set(Some(truncate(slot.key())));
+                    return Err(serde::de::Error::custom("duplicate member"));
+                }
+            }
         }
         Ok(Value::Object(out))
     }

@@ -48,22 +48,47 @@ pub struct Header {
 
 impl Header {
     fn from_map(members: Map<String, Value>) -> Result<Header, Error> {
-        let string = |name: &'static str| -> Result<Option<String>, Error> {
-            match members.get(name) {
+        // One pass over the (few) members rather than a hash lookup per parameter.
+        let [
+            mut alg,
+            mut kid,
+            mut crit,
+            mut b64,
+            mut typ,
+            mut cty,
+            mut cat,
+        ] = [None; 7];
+        for (name, value) in &members {
+            let slot = match name.as_str() {
+                "alg" => &mut alg,
+                "kid" => &mut kid,
+                "crit" => &mut crit,
+                "b64" => &mut b64,
+                "typ" => &mut typ,
+                "cty" => &mut cty,
+                "cat" => &mut cat,
+                _ => continue,
+            };
+            *slot = Some(value);
+        }
+        let string = |name: &'static str, v: Option<&Value>| -> Result<Option<String>, Error> {
+            match v {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(_) => Err(Error::HeaderParameterType { name }),
             }
         };
-        let alg = string("alg")?.ok_or(Error::HeaderParameterType { name: "alg" })?;
-        let kid = string("kid")?;
+        // The checks run in a fixed order, so a header with several faults always reports the
+        // same one.
+        let alg = string("alg", alg)?.ok_or(Error::HeaderParameterType { name: "alg" })?;
+        let kid = string("kid", kid)?;
         if kid.as_ref().is_some_and(|k| k.len() > MAX_KID_LEN) {
             return Err(Error::KidTooLong);
         }
-        if members.contains_key("crit") {
+        if crit.is_some() {
             return Err(Error::CriticalHeader);
         }
-        match members.get("b64") {
+        match b64 {
             None | Some(Value::Bool(true)) => {}
             Some(Value::Bool(false)) => return Err(Error::UnencodedPayload),
             Some(_) => return Err(Error::HeaderParameterType { name: "b64" }),
@@ -71,9 +96,9 @@ impl Header {
         Ok(Header {
             alg,
             kid,
-            typ: string("typ")?,
-            cty: string("cty")?,
-            cat: string("cat")?,
+            typ: string("typ", typ)?,
+            cty: string("cty", cty)?,
+            cat: string("cat", cat)?,
             members,
         })
     }

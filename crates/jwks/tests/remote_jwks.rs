@@ -690,3 +690,35 @@ async fn over_long_kids_are_refused_without_a_fetch() {
     assert_eq!(code(lookup(&src, &kid).await), "key-not-found");
     assert_eq!(server.count(), 0);
 }
+
+#[tokio::test]
+async fn an_unknown_kid_while_the_server_is_down_is_unavailable_not_invalid() {
+    let clock = ManualClock::new();
+    let server =
+        TestServer::start(Reply::json(a_only()).header("cache-control", "max-age=60")).await;
+    let src = builder(&server)
+        .clock(clock.clone())
+        .refresh_ahead(1.0)
+        .build()
+        .unwrap();
+    assert!(lookup(&src, "a").await.is_ok());
+    server.set(Reply::status(503, ""));
+    clock.advance(SECS(61));
+    // The expired set triggers a fetch that fails: "a" is served stale, but nothing can be
+    // said about "b", so it is unavailable (503), not an invalid token (401).
+    let err = lookup(&src, "b").await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+    assert_eq!(err.code(), "source-status");
+    assert!(lookup(&src, "a").await.is_ok());
+    // Within the failure backoff, unknown kids are unavailable at once, without a request.
+    let before = server.count();
+    assert_eq!(code(lookup(&src, "c").await), "source-status");
+    assert_eq!(server.count(), before);
+    // After it, an unknown kid joins the background retry (request + one retry)...
+    clock.advance(SECS(6));
+    assert_eq!(code(lookup(&src, "d").await), "source-status");
+    assert_eq!(server.count(), before + 2);
+    // ...and the next one is inside the new backoff again.
+    assert_eq!(code(lookup(&src, "e").await), "source-status");
+    assert_eq!(server.count(), before + 2);
+}

@@ -410,7 +410,9 @@ impl RemoteJwksBuilder {
 /// - **Unknown `kid`**: one refetch (shared by everyone asking meanwhile), then a 30 s
 ///   cooldown during which unknown kids are rejected at once without a fetch. Kids still
 ///   absent after a refetch go into a bounded negative cache (1024 kids, 5 min). A miss
-///   never evicts a good key: only a successful fetch replaces the set.
+///   never evicts a good key: only a successful fetch replaces the set. While the key
+///   server is failing, an unknown kid is [`KeyLookupError::Unavailable`] (nothing can be
+///   said about it), not "not found", and causes no request before the failure backoff ends.
 /// - **Single flight**: concurrent lookups that need a fetch share one; it runs as its own
 ///   tokio task, so it completes and fills the cache even if the caller that started it is
 ///   cancelled.
@@ -734,11 +736,15 @@ impl Inner {
             Plan::Wait => {
                 drop(snap);
                 let result = self.join_or_start(FetchReason::Expired).await;
-                let set = self.servable_set(result)?;
-                match set.select(req) {
-                    Ok(key) => return Ok(Arc::clone(key)),
-                    Err(KeyLookupError::KeyNotFound { .. }) => {}
-                    Err(e) => return Err(e),
+                let set = self.servable_set(result.clone())?;
+                match (set.select(req), result) {
+                    (Ok(key), _) => return Ok(Arc::clone(key)),
+                    // Served stale after a failed fetch: whether the kid exists is unknown.
+                    (Err(KeyLookupError::KeyNotFound { .. }), Err(e)) => {
+                        return Err(KeyLookupError::Unavailable(e));
+                    }
+                    (Err(KeyLookupError::KeyNotFound { .. }), Ok(())) => {}
+                    (Err(e), _) => return Err(e),
                 }
                 true
             }
@@ -797,13 +803,18 @@ impl Inner {
                 tracing::debug!(url = %self.log_url, kid = %crate::set::truncate_kid(kid), "unknown kid rejected: known to be absent");
                 return Err(not_found());
             }
-            match &ctl.flight {
-                Some(rx) => rx.clone(),
-                None if now < ctl.cooldown_until => {
+            let snap = self.snap.load();
+            let failing = snap.failure.as_ref().filter(|f| now < f.next_attempt_at);
+            match (&ctl.flight, failing) {
+                (Some(rx), _) => rx.clone(),
+                // The key server just failed: nothing can be said about this kid, and asking
+                // again before the failure backoff ends would only add load.
+                (None, Some(f)) => return Err(KeyLookupError::Unavailable(f.error.clone())),
+                (None, None) if now < ctl.cooldown_until => {
                     tracing::debug!(url = %self.log_url, kid = ?req.kid.map(crate::set::truncate_kid), "unknown kid rejected during the refetch cooldown");
                     return Err(not_found());
                 }
-                None => {
+                (None, None) => {
                     ctl.cooldown_until = now.saturating_add(self.cfg.unknown_kid_cooldown);
                     match self.start(&mut ctl, FetchReason::UnknownKid) {
                         Ok(rx) => rx,

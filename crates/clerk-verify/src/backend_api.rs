@@ -117,7 +117,8 @@ impl BackendApiKeys {
         Ok(BackendApiKeys {
             info: BackendApiInfo { jwks_url },
             remote,
-            scope: Registry::get().scope(api_url, api_version, secret_key),
+            // Set by the registry for the sources it shares; unused otherwise.
+            scope: 0,
         })
     }
 
@@ -165,12 +166,16 @@ struct Registry {
 }
 
 impl Registry {
-    fn get() -> &'static Registry {
-        static REGISTRY: OnceLock<Registry> = OnceLock::new();
-        REGISTRY.get_or_init(|| Registry {
+    fn new() -> Registry {
+        Registry {
             hasher: RandomState::new(),
             sources: Mutex::new(Vec::new()),
-        })
+        }
+    }
+
+    fn get() -> &'static Registry {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        REGISTRY.get_or_init(Registry::new)
     }
 
     /// A keyed hash of the scope. The key is random per process, so the hash reveals nothing
@@ -196,12 +201,9 @@ impl Registry {
             return Ok(found);
         }
         // Built outside the lock: building loads TLS roots.
-        let built = Arc::new(BackendApiKeys::new(
-            api_url,
-            api_version,
-            secret_key,
-            false,
-        )?);
+        let mut built = BackendApiKeys::new(api_url, api_version, secret_key, false)?;
+        built.scope = scope;
+        let built = Arc::new(built);
         let mut sources = self.lock();
         if let Some(found) = find(&sources) {
             return Ok(found);
@@ -279,8 +281,26 @@ mod tests {
     }
 
     #[test]
+    fn registry_is_bounded_and_drops_the_oldest() {
+        let r = Registry::new();
+        let url = |i: usize| format!("https://i{i}.example");
+        let first = r.source(&url(0), "v1", "sk").unwrap();
+        for i in 1..MAX_SHARED_SOURCES {
+            r.source(&url(i), "v1", "sk").unwrap();
+        }
+        assert_eq!(r.lock().len(), MAX_SHARED_SOURCES);
+        assert!(Arc::ptr_eq(&first, &r.source(&url(0), "v1", "sk").unwrap()));
+        r.source(&url(MAX_SHARED_SOURCES), "v1", "sk").unwrap();
+        assert_eq!(r.lock().len(), MAX_SHARED_SOURCES);
+        assert!(!Arc::ptr_eq(
+            &first,
+            &r.source(&url(0), "v1", "sk").unwrap()
+        ));
+    }
+
+    #[test]
     fn registry_scopes_by_url_version_and_secret() {
-        let r = Registry::get();
+        let r = Registry::new();
         let a = r.source("https://a.example", "v1", "sk_1").unwrap();
         assert!(Arc::ptr_eq(
             &a,

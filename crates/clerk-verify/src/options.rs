@@ -60,7 +60,9 @@ pub struct VerifyTokenOptions {
     /// Accepted `typ` header values (`headerType`). `None` (the default): `typ` may be absent,
     /// and when present must be `JWT`. `Some(list)`: `typ` must be present and listed.
     pub header_type: Option<Vec<String>>,
-    /// Fetch the JWKS for every token instead of using the cache (`skipJwksCache`).
+    /// Fetch the JWKS for every token instead of using the cache (`skipJwksCache`). Applies
+    /// to the Backend API source; a custom [`key_provider`](Self::key_provider) caches as it
+    /// sees fit.
     pub skip_jwks_cache: bool,
     /// The algorithm allow-list. Default RS256, RS384, RS512.
     pub algorithms: AlgorithmSet,

@@ -246,6 +246,13 @@ pub enum ConfigError {
     },
     /// The algorithm allow-list is empty.
     NoAlgorithms,
+    /// `none` was given as an algorithm: it is not one.
+    NoneAlgorithm,
+    /// An algorithm name this library does not verify (or a wrong casing of one).
+    UnknownAlgorithm {
+        /// The name (at most 64 characters).
+        name: String,
+    },
     /// An HMAC algorithm is allowed with a public-key source (`jwt_key` or the Backend API).
     HmacWithPublicKeySource,
     /// An authorized party is the empty string (Clerk would then reject every token).
@@ -274,6 +281,8 @@ impl ConfigError {
                 "key-cannot-verify-allowed-algorithms"
             }
             ConfigError::NoAlgorithms => "no-algorithms",
+            ConfigError::NoneAlgorithm => "none-algorithm",
+            ConfigError::UnknownAlgorithm { .. } => "unknown-algorithm",
             ConfigError::HmacWithPublicKeySource => "hmac-with-public-key-source",
             ConfigError::EmptyAuthorizedParty => "empty-authorized-party",
             ConfigError::EmptyHeaderTypes => "empty-header-types",
@@ -325,6 +334,10 @@ impl fmt::Display for ConfigError {
                 "jwt_key is a {family} key, which can verify none of the allowed algorithms {allowed:?}"
             ),
             ConfigError::NoAlgorithms => f.write_str("the algorithm allow-list is empty"),
+            ConfigError::NoneAlgorithm => f.write_str("\"none\" is not an algorithm"),
+            ConfigError::UnknownAlgorithm { name } => {
+                write!(f, "unknown or unsupported algorithm {name:?}")
+            }
             ConfigError::HmacWithPublicKeySource => f.write_str(
                 "hmac algorithms cannot be allowed with a public-key source (jwt_key or secret_key)",
             ),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use jwks::KeyProvider;
 use jwt_core::{Algorithm, AlgorithmSet};
 
+use crate::error::ConfigError;
+
 /// Clerk's Backend API, the default [`api_url`](VerifyTokenOptions::api_url).
 pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
 /// The default [`api_version`](VerifyTokenOptions::api_version).
@@ -202,6 +204,37 @@ impl VerifyTokenOptions {
         self
     }
 
+    /// Sets the algorithm allow-list from names (`RS256`, exact and case-sensitive), as a
+    /// command line or a configuration file gives them. `none`, in any casing, is refused:
+    /// it is not an algorithm; so is any name this library does not verify.
+    ///
+    /// ```
+    /// use clerk_verify::{ConfigError, VerifyTokenOptions};
+    /// let o = VerifyTokenOptions::default().with_algorithm_names(["RS256", "ES256"])?;
+    /// assert_eq!(o.algorithms.iter().count(), 2);
+    /// let none = VerifyTokenOptions::default().with_algorithm_names(["none"]);
+    /// assert_eq!(none.unwrap_err(), ConfigError::NoneAlgorithm);
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn with_algorithm_names<S: AsRef<str>>(
+        mut self,
+        names: impl IntoIterator<Item = S>,
+    ) -> Result<Self, ConfigError> {
+        let mut set = AlgorithmSet::EMPTY;
+        for name in names {
+            let name = name.as_ref();
+            if name.eq_ignore_ascii_case("none") {
+                return Err(ConfigError::NoneAlgorithm);
+            }
+            let alg = Algorithm::from_name(name).ok_or_else(|| ConfigError::UnknownAlgorithm {
+                name: name.chars().take(64).collect(),
+            })?;
+            set = set.with(alg);
+        }
+        self.algorithms = set;
+        Ok(self)
+    }
+
     /// Sets [`strict_audience`](Self::strict_audience).
     #[must_use]
     pub fn with_strict_audience(mut self, strict: bool) -> Self {
@@ -280,6 +313,34 @@ mod tests {
         assert_eq!(o.api_version, "v1", "empty counts as unset");
         let none = VerifyTokenOptions::from_env_with(|_| None);
         assert!(none.jwt_key.is_none() && none.secret_key.is_none());
+    }
+
+    #[test]
+    fn algorithm_names() {
+        let o = VerifyTokenOptions::default()
+            .with_algorithm_names(["RS512", "PS256"])
+            .unwrap();
+        assert!(
+            o.algorithms.contains(Algorithm::PS256) && !o.algorithms.contains(Algorithm::RS256)
+        );
+        for none in ["none", "None", "NONE"] {
+            let e = VerifyTokenOptions::default()
+                .with_algorithm_names([none])
+                .unwrap_err();
+            assert_eq!(e, ConfigError::NoneAlgorithm);
+            assert_eq!(e.code(), "none-algorithm");
+        }
+        for bad in ["rs256", "ES512", "HS1024", ""] {
+            let e = VerifyTokenOptions::default()
+                .with_algorithm_names([bad])
+                .unwrap_err();
+            assert_eq!(e.code(), "unknown-algorithm", "{bad}");
+        }
+        let long = "X".repeat(1000);
+        let e = VerifyTokenOptions::default()
+            .with_algorithm_names([long])
+            .unwrap_err();
+        assert!(e.to_string().len() < 120);
     }
 
     #[test]

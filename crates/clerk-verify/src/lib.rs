@@ -84,5 +84,5 @@ pub use request::{
 };
 pub use verifier::{Verifier, verify_token, verify_token_as, verify_token_at};
 
-pub use jwks::KeyProvider;
+pub use jwks::{JwkSet, KeyProvider};
 pub use jwt_core::{Algorithm, AlgorithmSet, Timestamp};

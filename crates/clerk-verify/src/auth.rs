@@ -156,7 +156,10 @@ pub fn expand_org_permissions(features: &[&str], per: &str, fpm: &str) -> Vec<St
         let Some(bits) = decimal_bits(trim_js(mask)) else {
             continue;
         };
-        for (j, permission) in permissions.iter().enumerate() {
+        // Only as far as the mask has bits: the work is bounded by the claim's length, not by
+        // features × permissions.
+        let width = bits.len().saturating_mul(64);
+        for (j, permission) in permissions.iter().enumerate().take(width) {
             if bits
                 .get(j / 64)
                 .is_some_and(|limb| limb >> (j % 64) & 1 == 1)
@@ -237,6 +240,20 @@ mod tests {
             org_features(Some("o:a, nocolon ")).unwrap_err().to_string(),
             "Invalid claim element (missing colon): nocolon"
         );
+    }
+
+    #[test]
+    fn many_features_and_permissions_stay_linear() {
+        let features: Vec<String> = (0..20_000).map(|i| format!("f{i}")).collect();
+        let features: Vec<&str> = features.iter().map(String::as_str).collect();
+        let per = (0..20_000)
+            .map(|i| format!("p{i}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let fpm = vec!["1"; 20_000].join(",");
+        let perms = expand_org_permissions(&features, &per, &fpm);
+        assert_eq!(perms.len(), 20_000);
+        assert_eq!(perms[19_999], "org:f19999:p0");
     }
 
     #[test]

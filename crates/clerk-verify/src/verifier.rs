@@ -324,7 +324,8 @@ pub async fn verify_token_as<C: DeserializeOwned + 'static>(
     verify_token_as_at(token, options, now()).await
 }
 
-async fn verify_token_as_at<C: DeserializeOwned + 'static>(
+/// [`verify_token_as`] at time `now`.
+pub async fn verify_token_as_at<C: DeserializeOwned + 'static>(
     token: &str,
     options: &VerifyTokenOptions,
     now: Timestamp,

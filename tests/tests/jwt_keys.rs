@@ -254,3 +254,19 @@ fn garbled_pem_is_reported_at_load() {
         assert_eq!(e.code(), code, "{what}: {e:?}");
     }
 }
+
+/// Keys, rules, results and errors can be shared across threads (a server verifies tokens from
+/// many tasks with one key set) and errors box into `dyn Error`.
+#[test]
+fn types_are_thread_safe_and_errors_are_std_errors() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn std_error<T: std::error::Error + Send + Sync + 'static>() {}
+    send_sync::<VerifyingKey>();
+    send_sync::<Validation>();
+    send_sync::<jwt_core::Verified<Claims>>();
+    send_sync::<jwt_core::Header>();
+    std_error::<jwt_core::Error>();
+    std_error::<KeyError>();
+    let e: Box<dyn std::error::Error + Send + Sync> = Box::new(KeyError::InvalidPem);
+    assert_eq!(e.to_string(), "not a pem-encoded public key");
+}

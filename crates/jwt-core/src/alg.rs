@@ -235,7 +235,7 @@ impl AlgorithmSet {
     /// The empty set.
     pub const EMPTY: AlgorithmSet = AlgorithmSet(0);
 
-    /// RS256, RS384 and RS512: the default of Clerk's `verifyToken`.
+    /// RS256, RS384 and RS512: the RSA PKCS#1 v1.5 family, the usual default for session tokens.
     pub const RSA_PKCS1: AlgorithmSet =
         AlgorithmSet(Algorithm::RS256.bit() | Algorithm::RS384.bit() | Algorithm::RS512.bit());
 

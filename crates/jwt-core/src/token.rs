@@ -133,7 +133,7 @@ impl Header {
         self.cty.as_deref()
     }
 
-    /// The `cat` parameter (Clerk's token category).
+    /// The `cat` parameter (a token category some issuers set to tell kinds of tokens apart).
     pub fn cat(&self) -> Option<&str> {
         self.cat.as_deref()
     }

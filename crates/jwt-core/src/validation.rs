@@ -9,7 +9,7 @@ use crate::error::{Claim, Error};
 use crate::token::{Header, Limits, UnverifiedToken};
 use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
 
-/// Default leeway for time claims, in milliseconds (the same 5 s Clerk uses).
+/// Default leeway for time claims, in milliseconds (5 s).
 pub const DEFAULT_LEEWAY_MS: i64 = 5_000;
 
 /// The rules a token must satisfy.
@@ -18,13 +18,13 @@ pub const DEFAULT_LEEWAY_MS: i64 = 5_000;
 /// `exp` and `sub` required, 5 s leeway, no audience, issuer, authorized-party or `typ`
 /// restriction until configured.
 ///
-/// Claims are checked in a fixed order, the same as Clerk's `verifyToken`: `sub`, `aud`,
-/// `azp`, `iss`, `exp`, `nbf`, `iat`. The first failure is reported.
+/// Claims are checked in a fixed order — `sub`, `aud`, `azp`, `iss`, `exp`, `nbf`, `iat` —
+/// and the first failure is reported, so a facade can reproduce another verifier's order.
 ///
 /// ```
 /// use jwt_core::{Algorithm, Validation};
 /// let v = Validation::new([Algorithm::RS256])
-///     .with_issuers(["https://clerk.example.com"])
+///     .with_issuers(["https://issuer.example.com"])
 ///     .with_audiences(["api"])
 ///     .with_leeway_ms(2_000);
 /// assert_eq!(v.leeway_ms(), 2_000);

@@ -30,7 +30,8 @@
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -248,13 +249,25 @@ fn criterion_dir() -> PathBuf {
     target.join("criterion")
 }
 
+/// When this bench process started: estimates written before it are from another run.
+static STARTED: OnceLock<SystemTime> = OnceLock::new();
+
+/// Criterion's median for one benchmark, if it was measured in this run.
 fn median_ns(group: &str, id: &str) -> Option<f64> {
     let path = criterion_dir()
         .join(group)
         .join(id)
         .join("new/estimates.json");
+    let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if STARTED.get().is_none_or(|started| written < *started) {
+        return None;
+    }
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
     v["median"]["point_estimate"].as_f64()
+}
+
+fn micros(ns: Option<f64>) -> String {
+    ns.map_or_else(|| "—".to_owned(), |ns| format!("{:.2} µs", ns / 1e3))
 }
 
 fn print_ratios() {
@@ -280,24 +293,29 @@ fn print_ratios() {
         Algorithm::HS256,
     ] {
         let g = group_name(alg);
-        match (
+        let (full, parse, floor) = (
             median_ns(&g, "full"),
             median_ns(&g, "parse"),
             median_ns(&g, "floor"),
-        ) {
-            (Some(full), Some(parse), Some(floor)) => println!(
-                "| {alg} | {:.2} µs | {:.2} µs | {:.2} µs | {:.3}× |",
-                full / 1e3,
-                parse / 1e3,
-                floor / 1e3,
-                full / floor
-            ),
-            _ => println!("| {alg} | (not measured in this run) | | | |"),
+        );
+        // With a criterion filter, rows it skipped have no estimate from this run.
+        if full.is_none() && parse.is_none() && floor.is_none() {
+            continue;
         }
+        let ratio = full
+            .zip(floor)
+            .map_or_else(|| "—".to_owned(), |(a, b)| format!("{:.3}×", a / b));
+        println!(
+            "| {alg} | {} | {} | {} | {ratio} |",
+            micros(full),
+            micros(parse),
+            micros(floor)
+        );
     }
 }
 
 fn main() {
+    STARTED.get_or_init(SystemTime::now);
     let mut c = Criterion::default().configure_from_args();
     bench_verify(&mut c);
     c.final_summary();

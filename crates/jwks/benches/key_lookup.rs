@@ -10,7 +10,9 @@
 //!   executor cost is measured.
 //! - `threads`: the same call, and the call plus an RS256 (2048-bit) signature check, run by
 //!   1 and by 2 threads at once. One iteration is one call *per thread*, so
-//!   throughput(2) / throughput(1) = 2 × time(1) / time(2).
+//!   throughput(2) / throughput(1) = 2 × time(1) / time(2). `baseline` is arithmetic that
+//!   shares nothing: its ratio is the parallelism the machine actually gave the run, the
+//!   ceiling for the others on a shared machine.
 //! - `set_size`: `JwkSet::select` by `kid` in a set of 1 and of 100 keys.
 //!
 //! Ratios from criterion's median estimates are printed at the end. Run with
@@ -147,16 +149,29 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("threads");
-    for threads in [1, 2] {
-        g.bench_function(format!("static/{threads}"), |b| {
-            b.iter_custom(|iters| wall(threads, iters, &|| drop(resolve(&fixed))));
-        });
-        g.bench_function(format!("remote/{threads}"), |b| {
-            b.iter_custom(|iters| wall(threads, iters, &|| drop(resolve(&remote))));
-        });
-        g.bench_function(format!("remote_verify_rs256/{threads}"), |b| {
-            b.iter_custom(|iters| wall(threads, iters, &|| verify(&remote)));
-        });
+    // Shares nothing: how much parallelism the machine gives this run (other load included).
+    let baseline = || {
+        let mut a = black_box(7u64);
+        for b in 0..64 {
+            a = black_box(a.wrapping_mul(31).wrapping_add(b));
+        }
+    };
+    let static_hit = || drop(resolve(&fixed));
+    let remote_hit = || drop(resolve(&remote));
+    let remote_verify = || verify(&remote);
+    let cases: [(&str, &(dyn Fn() + Sync)); 4] = [
+        ("baseline", &baseline),
+        ("static", &static_hit),
+        ("remote", &remote_hit),
+        ("remote_verify_rs256", &remote_verify),
+    ];
+    // 1 and 2 threads back to back, so both see the same machine load.
+    for (name, work) in cases {
+        for threads in [1, 2] {
+            g.bench_function(format!("{name}/{threads}"), |b| {
+                b.iter_custom(|iters| wall(threads, iters, &work));
+            });
+        }
     }
     g.finish();
 
@@ -219,7 +234,7 @@ fn report() {
             median("hit", "static_verify_rs256")
         )
     );
-    for what in ["static", "remote", "remote_verify_rs256"] {
+    for what in ["baseline", "static", "remote", "remote_verify_rs256"] {
         let t1 = median("threads", &format!("{what}/1"));
         let t2 = median("threads", &format!("{what}/2"));
         println!(

@@ -5,7 +5,7 @@
 //!
 //! - `hit`: one `KeyProvider::key` call answered from memory (`static` = `StaticKeys` from a
 //!   JWKS, `remote` = a warmed `RemoteJwks`), alone and followed by the full RS256
-//!   (2048-bit) verification of a Clerk-like token with that key (`*_verify_rs256`). The
+//!   (2048-bit) verification of a typical session token with that key (`*_verify_rs256`). The
 //!   future completes on its first poll, so it is polled once with a no-op waker: no
 //!   executor cost is measured.
 //! - `threads`: the same call, and the call plus an RS256 (2048-bit) signature check, run by

@@ -14,9 +14,9 @@ use crate::{JwkSet, KeyLookupError, KeyProvider, KeyRequest, SourceError, async_
 ///
 /// - **A single key** ([`from_pem`](Self::from_pem), [`from_jwk`](Self::from_jwk),
 ///   [`from_key`](Self::from_key)): the token's `kid` is ignored and this key is always the
-///   answer, as Clerk does with its `jwtKey` option. If the key cannot verify the token's
-///   algorithm, verification reports that precisely (`key-algorithm-mismatch` in
-///   `jwt-core`).
+///   answer, as identity-provider SDKs do when configured with one PEM key. If the key
+///   cannot verify the token's algorithm, verification reports that precisely
+///   (`key-algorithm-mismatch` in `jwt-core`).
 /// - **A key set** ([`from_jwks`](Self::from_jwks), [`from_jwks_file`](Self::from_jwks_file),
 ///   [`from_set`](Self::from_set)): the [`JwkSet` selection rules](JwkSet#selection-rules)
 ///   apply (by `kid`, filtered by algorithm support; ambiguity is an error).

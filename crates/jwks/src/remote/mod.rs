@@ -315,7 +315,7 @@ impl RemoteJwksBuilder {
     /// Fetch-every-time mode (default: `false`): every lookup fetches the document anew and
     /// nothing is cached — no freshness, single-flight, cooldown or stale serving. For
     /// callers that must see a key removal at once and accept one request per token (the
-    /// equivalent of Clerk's `skipJwksCache`). Timeouts, limits and retries still apply.
+    /// equivalent of a "skip the JWKS cache" option). Timeouts, limits and retries still apply.
     pub fn fetch_every_time(mut self, yes: bool) -> Self {
         self.cfg.fetch_every_time = yes;
         self

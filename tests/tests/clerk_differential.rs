@@ -219,16 +219,6 @@ const DIVERGENCES: &[Divergence] = &[
     },
     // --- Found by this test; not in DESIGN §3 ---------------------------------------------
     Divergence {
-        id: "no-kid-single-key",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A token \
-                 WITHOUT kid, Backend API key set holding ONE key that verifies it: Clerk looks \
-                 up keys[undefined] and rejects (jwk-kid-mismatch, kid='undefined'); we pick \
-                 the only key and ACCEPT (the jwks crate's generic selection rule). More \
-                 permissive than Clerk: probably a facade bug",
-        clerk: Expect::Reason("jwk-kid-mismatch"),
-        ours: Expect::Ok,
-    },
-    Divergence {
         id: "unusable-key-skipped",
         design: "NOT IN DESIGN §3 (§5 says remote sets skip unusable keys); documented in \
                  docs/clerk-compat.md 'Key sets', though the changed reason is not spelled \
@@ -246,16 +236,6 @@ const DIVERGENCES: &[Divergence] = &[
                  (token-verification-failed); we find no such key (jwk-kid-mismatch). Ours is \
                  the right verdict; worth a line in the compat doc",
         clerk: Expect::Reason("token-verification-failed"),
-        ours: Expect::Reason("jwk-kid-mismatch"),
-    },
-    Divergence {
-        id: "no-kid-message",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A token without kid against a Backend API set of two keys: \
-                 same reason (jwk-kid-mismatch), but Clerk says 'Unable to find a signing key \
-                 ... kid='undefined' ...' and we say 'Found more than one signing key in JWKS \
-                 that matches the kid='undefined' ...; refusing to guess.' (no key has kid \
-                 undefined; Clerk's message is the one that fits)",
-        clerk: Expect::Reason("jwk-kid-mismatch"),
         ours: Expect::Reason("jwk-kid-mismatch"),
     },
     Divergence {

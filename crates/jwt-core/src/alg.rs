@@ -1,11 +1,17 @@
 //! The one table of signature algorithms.
 //!
-//! Every fact about an algorithm — its JOSE name, the key family it needs, and the *ring*
-//! primitive that checks it — lives in one `match` (`table`). Everything else looks it up there.
+//! Every fact about an algorithm — its JOSE name, the key family it needs, and the primitive
+//! that checks it in the backend of this build (*ring* by default, aws-lc-rs with the
+//! `aws-lc-rs` feature) — lives in one `match` (`table`). Everything else looks it up there:
+//! which algorithms exist in a build ([`Algorithm::ALL`]), which names are refused as
+//! unsupported, and how a key is prepared and checked.
 
 use core::fmt;
 
-use ring::{hmac, signature};
+#[cfg(feature = "aws-lc-rs")]
+use crate::backend::aws_lc::Primitive as AwsLc;
+#[cfg(not(feature = "aws-lc-rs"))]
+use crate::backend::ring::Primitive as Ring;
 
 /// A JWS signature algorithm this crate can verify.
 ///
@@ -30,6 +36,12 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384 (fixed-length `r || s` signature).
     ES384,
+    /// ECDSA on P-521 with SHA-512 (fixed-length `r || s` signature, 66 bytes each).
+    ///
+    /// Verified only with the `aws-lc-rs` feature: *ring* has no P-521. Without the feature
+    /// the name `ES512` is refused as unsupported ([`Algorithm::from_name`] returns `None`,
+    /// [`Algorithm::is_known_unsupported`] is true) and no P-521 key can be loaded.
+    ES512,
     /// EdDSA with Ed25519 (RFC 8037).
     EdDSA,
     /// HMAC with SHA-256.
@@ -50,6 +62,8 @@ pub enum KeyFamily {
     EcP256,
     /// An ECDSA public key on P-384 (ES384).
     EcP384,
+    /// An ECDSA public key on P-521 (ES512). Only loadable with the `aws-lc-rs` feature.
+    EcP521,
     /// An Ed25519 public key (EdDSA).
     Ed25519,
     /// A shared HMAC secret (HS* algorithms).
@@ -63,6 +77,7 @@ impl KeyFamily {
             Self::Rsa => "rsa",
             Self::EcP256 => "ec p-256",
             Self::EcP384 => "ec p-384",
+            Self::EcP521 => "ec p-521",
             Self::Ed25519 => "ed25519",
             Self::Hmac => "hmac",
         }
@@ -75,102 +90,208 @@ impl fmt::Display for KeyFamily {
     }
 }
 
-/// How *ring* checks a signature for one algorithm.
-#[derive(Clone, Copy)]
-pub(crate) enum Primitive {
-    Rsa(&'static signature::RsaParameters),
-    Ecdsa(&'static signature::EcdsaVerificationAlgorithm),
-    Ed25519,
-    Hmac(hmac::Algorithm),
-}
-
 /// One row of the algorithm table.
 #[derive(Clone, Copy)]
 pub(crate) struct AlgInfo {
     pub(crate) name: &'static str,
     pub(crate) family: KeyFamily,
-    pub(crate) primitive: Primitive,
+    /// How *ring* checks it; `None` where *ring* cannot (ES512).
+    #[cfg(not(feature = "aws-lc-rs"))]
+    pub(crate) ring: Option<Ring>,
+    /// How aws-lc-rs checks it. With the feature on, aws-lc-rs checks every algorithm.
+    #[cfg(feature = "aws-lc-rs")]
+    pub(crate) aws_lc: AwsLc,
 }
 
-/// The algorithm table: the single place that maps an algorithm to its JOSE name, key family and
-/// *ring* primitive.
-const fn table(alg: Algorithm) -> AlgInfo {
-    use Algorithm as A;
-    use KeyFamily as F;
-    use Primitive as P;
-    let (name, family, primitive) = match alg {
-        A::RS256 => (
-            "RS256",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
-        ),
-        A::RS384 => (
-            "RS384",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PKCS1_2048_8192_SHA384),
-        ),
-        A::RS512 => (
-            "RS512",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PKCS1_2048_8192_SHA512),
-        ),
-        A::PS256 => (
-            "PS256",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PSS_2048_8192_SHA256),
-        ),
-        A::PS384 => (
-            "PS384",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PSS_2048_8192_SHA384),
-        ),
-        A::PS512 => (
-            "PS512",
-            F::Rsa,
-            P::Rsa(&signature::RSA_PSS_2048_8192_SHA512),
-        ),
-        A::ES256 => (
-            "ES256",
-            F::EcP256,
-            P::Ecdsa(&signature::ECDSA_P256_SHA256_FIXED),
-        ),
-        A::ES384 => (
-            "ES384",
-            F::EcP384,
-            P::Ecdsa(&signature::ECDSA_P384_SHA384_FIXED),
-        ),
-        A::EdDSA => ("EdDSA", F::Ed25519, P::Ed25519),
-        A::HS256 => ("HS256", F::Hmac, P::Hmac(hmac::HMAC_SHA256)),
-        A::HS384 => ("HS384", F::Hmac, P::Hmac(hmac::HMAC_SHA384)),
-        A::HS512 => ("HS512", F::Hmac, P::Hmac(hmac::HMAC_SHA512)),
-    };
-    AlgInfo {
-        name,
-        family,
-        primitive,
+impl AlgInfo {
+    /// Whether the backend of this build can check the algorithm.
+    const fn available(&self) -> bool {
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let available = self.ring.is_some();
+        #[cfg(feature = "aws-lc-rs")]
+        let available = true;
+        available
     }
 }
 
+/// The algorithm table: the single place that maps an algorithm to its JOSE name, key family
+/// and the primitive of each backend. A backend's column is compiled only in builds where that
+/// backend verifies.
+const fn table(alg: Algorithm) -> AlgInfo {
+    #[cfg(not(feature = "aws-lc-rs"))]
+    use ::ring::{hmac as ring_hmac, signature as ring_sig};
+    use Algorithm as A;
+    use KeyFamily as F;
+    #[cfg(feature = "aws-lc-rs")]
+    use aws_lc_rs::{hmac as aws_hmac, signature as aws_sig};
+    match alg {
+        A::RS256 => AlgInfo {
+            name: "RS256",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PKCS1_2048_8192_SHA256)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PKCS1_2048_8192_SHA256),
+        },
+        A::RS384 => AlgInfo {
+            name: "RS384",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PKCS1_2048_8192_SHA384)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PKCS1_2048_8192_SHA384),
+        },
+        A::RS512 => AlgInfo {
+            name: "RS512",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PKCS1_2048_8192_SHA512)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PKCS1_2048_8192_SHA512),
+        },
+        A::PS256 => AlgInfo {
+            name: "PS256",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PSS_2048_8192_SHA256)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PSS_2048_8192_SHA256),
+        },
+        A::PS384 => AlgInfo {
+            name: "PS384",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PSS_2048_8192_SHA384)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PSS_2048_8192_SHA384),
+        },
+        A::PS512 => AlgInfo {
+            name: "PS512",
+            family: F::Rsa,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Rsa(&ring_sig::RSA_PSS_2048_8192_SHA512)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Rsa(&aws_sig::RSA_PSS_2048_8192_SHA512),
+        },
+        A::ES256 => AlgInfo {
+            name: "ES256",
+            family: F::EcP256,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Ecdsa(&ring_sig::ECDSA_P256_SHA256_FIXED)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Ecdsa(&aws_sig::ECDSA_P256_SHA256_FIXED),
+        },
+        A::ES384 => AlgInfo {
+            name: "ES384",
+            family: F::EcP384,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Ecdsa(&ring_sig::ECDSA_P384_SHA384_FIXED)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Ecdsa(&aws_sig::ECDSA_P384_SHA384_FIXED),
+        },
+        A::ES512 => AlgInfo {
+            name: "ES512",
+            family: F::EcP521,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: None,
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Ecdsa(&aws_sig::ECDSA_P521_SHA512_FIXED),
+        },
+        A::EdDSA => AlgInfo {
+            name: "EdDSA",
+            family: F::Ed25519,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Ed25519(&ring_sig::ED25519)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Ed25519(&aws_sig::ED25519),
+        },
+        A::HS256 => AlgInfo {
+            name: "HS256",
+            family: F::Hmac,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Hmac(ring_hmac::HMAC_SHA256)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Hmac(aws_hmac::HMAC_SHA256),
+        },
+        A::HS384 => AlgInfo {
+            name: "HS384",
+            family: F::Hmac,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Hmac(ring_hmac::HMAC_SHA384)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Hmac(aws_hmac::HMAC_SHA384),
+        },
+        A::HS512 => AlgInfo {
+            name: "HS512",
+            family: F::Hmac,
+            #[cfg(not(feature = "aws-lc-rs"))]
+            ring: Some(Ring::Hmac(ring_hmac::HMAC_SHA512)),
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: AwsLc::Hmac(aws_hmac::HMAC_SHA512),
+        },
+    }
+}
+
+/// Every variant, in table order, whether or not the backend of this build verifies it.
+const EVERY: [Algorithm; 13] = [
+    Algorithm::RS256,
+    Algorithm::RS384,
+    Algorithm::RS512,
+    Algorithm::PS256,
+    Algorithm::PS384,
+    Algorithm::PS512,
+    Algorithm::ES256,
+    Algorithm::ES384,
+    Algorithm::ES512,
+    Algorithm::EdDSA,
+    Algorithm::HS256,
+    Algorithm::HS384,
+    Algorithm::HS512,
+];
+
+/// How many algorithms the backend of this build verifies (12 with *ring*, 13 with aws-lc-rs).
+const AVAILABLE: usize = {
+    let mut n = 0;
+    let mut rest: &[Algorithm] = &EVERY;
+    while let [alg, tail @ ..] = rest {
+        if table(*alg).available() {
+            n += 1;
+        }
+        rest = tail;
+    }
+    n
+};
+
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time; an index out of bounds fails the build"
+)]
+const fn available_algorithms() -> [Algorithm; AVAILABLE] {
+    let mut out = [Algorithm::RS256; AVAILABLE];
+    let mut n = 0;
+    let mut rest: &[Algorithm] = &EVERY;
+    while let [alg, tail @ ..] = rest {
+        if table(*alg).available() {
+            out[n] = *alg;
+            n += 1;
+        }
+        rest = tail;
+    }
+    out
+}
+
 /// Names that are real JOSE signature algorithms which this crate refuses on purpose, so that
-/// the error can say "unsupported" rather than "unknown".
-const KNOWN_UNSUPPORTED: [&str; 3] = ["ES512", "ES256K", "Ed448"];
+/// the error can say "unsupported" rather than "unknown". Algorithms of the table that the
+/// backend of this build cannot check (ES512 without aws-lc-rs) are refused the same way.
+const KNOWN_UNSUPPORTED: [&str; 2] = ["ES256K", "Ed448"];
 
 impl Algorithm {
-    /// Every supported algorithm, in table order.
-    pub const ALL: [Algorithm; 12] = [
-        Self::RS256,
-        Self::RS384,
-        Self::RS512,
-        Self::PS256,
-        Self::PS384,
-        Self::PS512,
-        Self::ES256,
-        Self::ES384,
-        Self::EdDSA,
-        Self::HS256,
-        Self::HS384,
-        Self::HS512,
-    ];
+    /// Every algorithm this build verifies, in table order.
+    ///
+    /// That is the twelve of the *ring* backend, plus ES512 when the `aws-lc-rs` feature is
+    /// on, so the array's length depends on the features: write `Algorithm::ALL.len()`,
+    /// never a literal length.
+    pub const ALL: [Algorithm; AVAILABLE] = available_algorithms();
 
     pub(crate) const fn info(self) -> AlgInfo {
         table(self)
@@ -188,8 +309,9 @@ impl Algorithm {
 
     /// Looks up a JOSE algorithm name, exactly and case-sensitively.
     ///
-    /// `none` in any casing, names of algorithms this crate refuses (ES512, ES256K) and unknown
-    /// names all return `None`; use [`Algorithm::is_known_unsupported`] to tell them apart.
+    /// `none` in any casing, names of algorithms this crate refuses (ES256K, Ed448, and ES512
+    /// without the `aws-lc-rs` feature) and unknown names all return `None`; use
+    /// [`Algorithm::is_known_unsupported`] to tell them apart.
     ///
     /// ```
     /// use jwt_core::Algorithm;
@@ -204,6 +326,9 @@ impl Algorithm {
     /// Whether `name` is a registered JOSE signature algorithm that this crate refuses.
     pub fn is_known_unsupported(name: &str) -> bool {
         KNOWN_UNSUPPORTED.contains(&name)
+            || EVERY
+                .into_iter()
+                .any(|a| !a.info().available() && a.name() == name)
     }
 
     pub(crate) const fn bit(self) -> u16 {
@@ -265,11 +390,10 @@ impl AlgorithmSet {
         self.iter().any(|a| a.family() == KeyFamily::Hmac)
     }
 
-    /// The members, in table order.
+    /// The members, in table order (ES512 included when it is a member, even in a build
+    /// that cannot verify it).
     pub fn iter(self) -> impl Iterator<Item = Algorithm> {
-        Algorithm::ALL
-            .into_iter()
-            .filter(move |a| self.contains(*a))
+        EVERY.into_iter().filter(move |a| self.contains(*a))
     }
 }
 
@@ -304,9 +428,30 @@ mod tests {
         ] {
             assert_eq!(Algorithm::from_name(name), None, "{name:?}");
         }
-        assert!(Algorithm::is_known_unsupported("ES512"));
         assert!(Algorithm::is_known_unsupported("ES256K"));
+        assert!(Algorithm::is_known_unsupported("Ed448"));
         assert!(!Algorithm::is_known_unsupported("none"));
+        assert!(!Algorithm::is_known_unsupported("RS256"));
+    }
+
+    /// ES512 exists as a variant in every build, and is verifiable only with aws-lc-rs.
+    #[test]
+    fn es512_follows_the_backend() {
+        let with_aws_lc = cfg!(feature = "aws-lc-rs");
+        assert_eq!(Algorithm::ALL.len(), if with_aws_lc { 13 } else { 12 });
+        assert_eq!(Algorithm::ALL.contains(&Algorithm::ES512), with_aws_lc);
+        assert_eq!(Algorithm::from_name("ES512").is_some(), with_aws_lc);
+        assert_eq!(Algorithm::is_known_unsupported("ES512"), !with_aws_lc);
+        assert_eq!(Algorithm::ES512.family(), KeyFamily::EcP521);
+        // The set of every variant still names ES512, so a set's Debug output never hides it.
+        let s = AlgorithmSet::EMPTY.with(Algorithm::ES512);
+        assert_eq!(format!("{s:?}"), "{ES512}");
+        // ALL is EVERY without the algorithms this build cannot check, in the same order.
+        let expected: Vec<_> = EVERY
+            .into_iter()
+            .filter(|a| with_aws_lc || *a != Algorithm::ES512)
+            .collect();
+        assert_eq!(Algorithm::ALL.to_vec(), expected);
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! There is no way to build an HMAC key from public-key material (PEM, DER or a JWK): HMAC keys
 //! come only from [`VerifyingKey::hmac`]. Algorithm confusion — verifying an HS256 token with
 //! the bytes of an RSA public key as the secret — is therefore impossible by construction.
+//!
+//! Loading validates the key's encoding and parameters here, then hands it to the backend of
+//! the build (`crate::backend`), which prepares it once for the checks it will run.
 
 use core::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ring::{hmac, signature};
 
-use crate::alg::Primitive;
+use crate::backend::Prepared;
 use crate::der;
 use crate::{Algorithm, Error, Jwk, KeyFamily};
 
@@ -41,7 +43,8 @@ pub enum KeyError {
         /// What was found (a JWK `kty`, or an OID in dotted form).
         found: String,
     },
-    /// The elliptic curve is not supported (P-521 and secp256k1 are refused).
+    /// The elliptic curve is not supported (secp256k1 and others are refused, and P-521
+    /// without the `aws-lc-rs` feature).
     UnsupportedCurve {
         /// The curve name or OID.
         found: String,
@@ -165,8 +168,11 @@ impl fmt::Display for KeyError {
 
 impl std::error::Error for KeyError {}
 
+/// The public form of a key, as loaded and validated: what `to_jwk` shows, and what a backend
+/// without parsed keys checks signatures from. An HMAC secret is never kept here; only the
+/// backend's prepared keys hold it.
 #[derive(Clone)]
-enum Material {
+pub(crate) enum Material {
     Rsa {
         n: Box<[u8]>,
         e: Box<[u8]>,
@@ -178,15 +184,7 @@ enum Material {
     Ed25519 {
         public: [u8; 32],
     },
-    /// One precomputed key per hash, boxed: HMAC keys are rare and large.
-    Hmac(Box<HmacKeys>),
-}
-
-#[derive(Clone)]
-struct HmacKeys {
-    k256: hmac::Key,
-    k384: hmac::Key,
-    k512: hmac::Key,
+    Hmac,
 }
 
 /// A public key (or HMAC secret) ready to verify signatures.
@@ -206,6 +204,8 @@ struct HmacKeys {
 #[derive(Clone)]
 pub struct VerifyingKey {
     material: Material,
+    /// The key as the backend of this build checks with it, prepared once at load.
+    prepared: Prepared,
     family: KeyFamily,
     pinned: Option<Algorithm>,
 }
@@ -225,6 +225,7 @@ const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
 const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 impl VerifyingKey {
@@ -251,7 +252,8 @@ impl VerifyingKey {
         }
     }
 
-    /// Loads a public key from a DER SubjectPublicKeyInfo (RSA, EC P-256/P-384, Ed25519).
+    /// Loads a public key from a DER SubjectPublicKeyInfo (RSA, EC P-256/P-384, Ed25519; EC
+    /// P-521 with the `aws-lc-rs` feature).
     pub fn from_spki_der(der: &[u8]) -> Result<Self, KeyError> {
         if der.len() > MAX_KEY_INPUT_LEN {
             return Err(KeyError::TooLarge);
@@ -287,17 +289,19 @@ impl VerifyingKey {
                 KeyFamily::EcP256
             } else if curve == OID_P384 {
                 KeyFamily::EcP384
+            } else if curve == OID_P521 && cfg!(feature = "aws-lc-rs") {
+                KeyFamily::EcP521
             } else {
                 return Err(KeyError::UnsupportedCurve {
                     found: dotted_oid(curve),
                 });
             };
-            Self::ec(family, key)
+            Self::public(ec_material(family, key)?, family, None)
         } else if oid == OID_ED25519 {
             if !a.is_empty() {
                 return Err(KeyError::InvalidDer);
             }
-            Self::ed25519(key)
+            Self::public(ed25519_material(key)?, KeyFamily::Ed25519, None)
         } else {
             Err(KeyError::UnsupportedKeyType {
                 found: dotted_oid(oid),
@@ -328,52 +332,26 @@ impl VerifyingKey {
     ///
     /// The modulus must be 2048–8192 bits and odd; the exponent odd, at least 3, at most 33 bits.
     pub fn rsa(n: &[u8], e: &[u8]) -> Result<Self, KeyError> {
-        let n = strip_leading_zeros(n);
-        let e = strip_leading_zeros(e);
-        let bits = rsa_bits(n);
-        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
-            return Err(KeyError::RsaKeySize { bits });
-        }
-        let odd = |v: &[u8]| v.last().is_some_and(|b| b & 1 == 1);
-        let e_bits = rsa_bits(e);
-        if !odd(n) || !odd(e) || !(2..=33).contains(&e_bits) {
-            return Err(KeyError::RsaParameters);
-        }
-        Ok(VerifyingKey {
-            material: Material::Rsa {
-                n: n.into(),
-                e: e.into(),
-            },
-            family: KeyFamily::Rsa,
-            pinned: None,
-        })
+        Self::public(rsa_material(n, e)?, KeyFamily::Rsa, None)
     }
 
-    fn ec(family: KeyFamily, point: &[u8]) -> Result<Self, KeyError> {
-        let coord = match family {
-            KeyFamily::EcP256 => 32,
-            _ => 48,
-        };
-        if point.len() != 1 + 2 * coord || point.first() != Some(&0x04) {
-            return Err(KeyError::InvalidPublicKeyBytes);
+    /// A public key from validated material, prepared by the backend for the algorithms of
+    /// `family` (only `pinned`, when given; a pin outside the family is refused).
+    fn public(
+        material: Material,
+        family: KeyFamily,
+        pinned: Option<Algorithm>,
+    ) -> Result<Self, KeyError> {
+        if let Some(alg) = pinned
+            && alg.family() != family
+        {
+            return Err(KeyError::AlgorithmFamilyMismatch { alg, family });
         }
         Ok(VerifyingKey {
-            material: Material::Ec {
-                point: point.into(),
-            },
+            prepared: Prepared::public(&material, family, pinned)?,
+            material,
             family,
-            pinned: None,
-        })
-    }
-
-    fn ed25519(public: &[u8]) -> Result<Self, KeyError> {
-        let public: [u8; 32] = public
-            .try_into()
-            .map_err(|_| KeyError::InvalidPublicKeyBytes)?;
-        Ok(VerifyingKey {
-            material: Material::Ed25519 { public },
-            family: KeyFamily::Ed25519,
-            pinned: None,
+            pinned,
         })
     }
 
@@ -397,11 +375,8 @@ impl VerifyingKey {
             return Err(KeyError::TooLarge);
         }
         Ok(VerifyingKey {
-            material: Material::Hmac(Box::new(HmacKeys {
-                k256: hmac::Key::new(hmac::HMAC_SHA256, secret),
-                k384: hmac::Key::new(hmac::HMAC_SHA384, secret),
-                k512: hmac::Key::new(hmac::HMAC_SHA512, secret),
-            })),
+            material: Material::Hmac,
+            prepared: Prepared::hmac(secret),
             family: KeyFamily::Hmac,
             pinned: None,
         })
@@ -427,7 +402,8 @@ impl VerifyingKey {
         Self::hmac(secret)?.pin(alg)
     }
 
-    /// Loads a public key from a JWK (RSA, EC P-256/P-384, OKP Ed25519).
+    /// Loads a public key from a JWK (RSA, EC P-256/P-384, OKP Ed25519; EC P-521 with the
+    /// `aws-lc-rs` feature).
     ///
     /// A JWK `alg` pins the key to that algorithm. `use` must be `sig` when present; `key_ops`
     /// must include `verify` when present. Symmetric (`oct`) and private JWKs are refused.
@@ -455,16 +431,17 @@ impl VerifyingKey {
                     }
                 })?),
             };
-        let key = match jwk.kty.as_deref() {
+        let (material, family) = match jwk.kty.as_deref() {
             Some("RSA") => {
                 let n = jwk_b64(jwk.n.as_deref(), "n")?;
                 let e = jwk_b64(jwk.e.as_deref(), "e")?;
-                Self::rsa(&n, &e)?
+                (rsa_material(&n, &e)?, KeyFamily::Rsa)
             }
             Some("EC") => {
                 let (family, coord) = match jwk.crv.as_deref() {
                     Some("P-256") => (KeyFamily::EcP256, 32),
                     Some("P-384") => (KeyFamily::EcP384, 48),
+                    Some("P-521") if cfg!(feature = "aws-lc-rs") => (KeyFamily::EcP521, 66),
                     Some(other) => {
                         return Err(KeyError::UnsupportedCurve {
                             found: crate::error::truncate(other),
@@ -485,10 +462,13 @@ impl VerifyingKey {
                 point.push(0x04);
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
-                Self::ec(family, &point)?
+                (ec_material(family, &point)?, family)
             }
             Some("OKP") => match jwk.crv.as_deref() {
-                Some("Ed25519") => Self::ed25519(&jwk_b64(jwk.x.as_deref(), "x")?)?,
+                Some("Ed25519") => (
+                    ed25519_material(&jwk_b64(jwk.x.as_deref(), "x")?)?,
+                    KeyFamily::Ed25519,
+                ),
                 Some(other) => {
                     return Err(KeyError::UnsupportedCurve {
                         found: crate::error::truncate(other),
@@ -511,10 +491,8 @@ impl VerifyingKey {
                 });
             }
         };
-        match pinned {
-            Some(alg) => key.pin(alg),
-            None => Ok(key),
-        }
+        // Prepared once, for the pinned algorithm only when the JWK names one.
+        Self::public(material, family, pinned)
     }
 
     /// Parses a JWK from JSON text and loads it; see [`from_jwk`](Self::from_jwk).
@@ -532,6 +510,10 @@ impl VerifyingKey {
                 alg,
                 family: self.family,
             });
+        }
+        if self.family != KeyFamily::Hmac {
+            // A backend with parsed keys keeps only the one for `alg`.
+            self.prepared = Prepared::public(&self.material, self.family, Some(alg))?;
         }
         self.pinned = Some(alg);
         Ok(self)
@@ -577,36 +559,10 @@ impl VerifyingKey {
                 family: self.family,
             });
         }
-        let ok = match (&self.material, alg.info().primitive) {
-            (Material::Rsa { n, e }, Primitive::Rsa(params)) => {
-                signature::RsaPublicKeyComponents { n: &**n, e: &**e }
-                    .verify(params, message, signature)
-                    .is_ok()
-            }
-            (Material::Ec { point }, Primitive::Ecdsa(params)) => {
-                signature::UnparsedPublicKey::new(params, &**point)
-                    .verify(message, signature)
-                    .is_ok()
-            }
-            (Material::Ed25519 { public }, Primitive::Ed25519) => {
-                signature::UnparsedPublicKey::new(&signature::ED25519, public)
-                    .verify(message, signature)
-                    .is_ok()
-            }
-            (Material::Hmac(keys), Primitive::Hmac(h)) => {
-                let key = if h == hmac::HMAC_SHA256 {
-                    &keys.k256
-                } else if h == hmac::HMAC_SHA384 {
-                    &keys.k384
-                } else {
-                    &keys.k512
-                };
-                hmac::verify(key, message, signature).is_ok()
-            }
-            // Unreachable while `supports` and the table agree; refusing is the safe answer.
-            _ => false,
-        };
-        if ok {
+        if self
+            .prepared
+            .verify(&self.material, alg, message, signature)
+        {
             Ok(())
         } else {
             Err(Error::InvalidSignature)
@@ -632,10 +588,10 @@ impl VerifyingKey {
                 let (x, y) = coords.split_at(coords.len() / 2);
                 jwk.kty = Some("EC".into());
                 jwk.crv = Some(
-                    if self.family == KeyFamily::EcP256 {
-                        "P-256"
-                    } else {
-                        "P-384"
+                    match self.family {
+                        KeyFamily::EcP256 => "P-256",
+                        KeyFamily::EcP384 => "P-384",
+                        _ => "P-521",
                     }
                     .into(),
                 );
@@ -647,10 +603,53 @@ impl VerifyingKey {
                 jwk.crv = Some("Ed25519".into());
                 jwk.x = Some(enc(public));
             }
-            Material::Hmac(_) => return None,
+            Material::Hmac => return None,
         }
         Some(jwk)
     }
+}
+
+/// Validates an RSA public key's modulus and exponent: 2048–8192 bits and odd; exponent odd,
+/// at least 3, at most 33 bits.
+fn rsa_material(n: &[u8], e: &[u8]) -> Result<Material, KeyError> {
+    let n = strip_leading_zeros(n);
+    let e = strip_leading_zeros(e);
+    let bits = rsa_bits(n);
+    if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+        return Err(KeyError::RsaKeySize { bits });
+    }
+    let odd = |v: &[u8]| v.last().is_some_and(|b| b & 1 == 1);
+    let e_bits = rsa_bits(e);
+    if !odd(n) || !odd(e) || !(2..=33).contains(&e_bits) {
+        return Err(KeyError::RsaParameters);
+    }
+    Ok(Material::Rsa {
+        n: n.into(),
+        e: e.into(),
+    })
+}
+
+/// Checks an EC public key is an uncompressed point of its curve's size.
+fn ec_material(family: KeyFamily, point: &[u8]) -> Result<Material, KeyError> {
+    let coord = match family {
+        KeyFamily::EcP256 => 32,
+        KeyFamily::EcP384 => 48,
+        KeyFamily::EcP521 => 66,
+        _ => return Err(KeyError::InvalidPublicKeyBytes),
+    };
+    if point.len() != 1 + 2 * coord || point.first() != Some(&0x04) {
+        return Err(KeyError::InvalidPublicKeyBytes);
+    }
+    Ok(Material::Ec {
+        point: point.into(),
+    })
+}
+
+fn ed25519_material(public: &[u8]) -> Result<Material, KeyError> {
+    let public: [u8; 32] = public
+        .try_into()
+        .map_err(|_| KeyError::InvalidPublicKeyBytes)?;
+    Ok(Material::Ed25519 { public })
 }
 
 fn strip_leading_zeros(v: &[u8]) -> &[u8] {

@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod alg;
+mod backend;
 mod claims;
 pub mod danger;
 mod der;
@@ -36,6 +37,7 @@ mod token;
 mod validation;
 
 pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
+pub use backend::BACKEND;
 pub use claims::Claims;
 pub use error::{Claim, Error, Part};
 pub use jwk::{Jwk, Present};

@@ -17,7 +17,14 @@ const SKIP_VAR: &str = "XTASK_CI_SKIP";
 
 /// The steps, in order.
 const STEPS: &[&str] = &[
-    "fmt", "clippy", "test", "doctest", "doc", "layering", "fixtures",
+    "fmt",
+    "clippy",
+    "test",
+    "test-aws-lc-rs",
+    "doctest",
+    "doc",
+    "layering",
+    "fixtures",
 ];
 
 pub(crate) fn run() -> Result<()> {
@@ -83,6 +90,19 @@ fn run_step(step: &str) -> Result<()> {
                 run_command(cargo().args(["test", "--workspace", "--lib", "--bins", "--tests"]))
             }
         }
+        // jwt-core's optional aws-lc-rs backend must pass the same suites as the default one
+        // (the integration-tests feature turns on jwt-core's).
+        "test-aws-lc-rs" => run_command(cargo().args([
+            "test",
+            "-p",
+            "jwt-core",
+            "-p",
+            "integration-tests",
+            "--features",
+            "integration-tests/aws-lc-rs",
+            "--lib",
+            "--tests",
+        ])),
         // nextest does not run doc-tests, so they are a step of their own.
         "doctest" => run_command(cargo().args(["test", "--workspace", "--doc"])),
         "doc" => run_command(

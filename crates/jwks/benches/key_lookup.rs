@@ -8,11 +8,12 @@
 //!   (2048-bit) verification of a typical session token with that key (`*_verify_rs256`). The
 //!   future completes on its first poll, so it is polled once with a no-op waker: no
 //!   executor cost is measured.
-//! - `threads`: the same call, and the call plus an RS256 (2048-bit) signature check, run by
-//!   1 and by 2 threads at once. One iteration is one call *per thread*, so
-//!   throughput(2) / throughput(1) = 2 × time(1) / time(2). `baseline` is arithmetic that
-//!   shares nothing: its ratio is the parallelism the machine actually gave the run, the
-//!   ceiling for the others on a shared machine.
+//! - `paired`: ratios measured inside each criterion sample, both sides back to back, so
+//!   that load from other processes on a shared machine affects both alike: remote / static
+//!   hit time (alone and with an RS256 verification), and 2-thread / 1-thread throughput
+//!   (each of 2 threads makes as many calls as the single thread; ratio = 2 × t1 / t2) for a
+//!   share-nothing `baseline` (the parallelism the machine gave the run, the ceiling for the
+//!   others), `static`, `remote` and `remote_verify_rs256` (hit plus RS256 verification).
 //! - `set_size`: `JwkSet::select` by `kid` in a set of 1 and of 100 keys.
 //!
 //! Ratios from criterion's median estimates are printed at the end. Run with
@@ -26,10 +27,11 @@
     reason = "bench setup on fixed, bundled fixtures; a failure is a broken bench"
 )]
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::pin::pin;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -148,30 +150,63 @@ fn bench(c: &mut Criterion) {
     g.bench_function("remote_verify_rs256", |b| b.iter(|| verify(&remote)));
     g.finish();
 
-    let mut g = c.benchmark_group("threads");
-    // Shares nothing: how much parallelism the machine gives this run (other load included).
+    // Paired measurements: both sides of a ratio run back to back inside every criterion
+    // sample, and the ratio is recorded per sample. On a machine shared with other work, load
+    // moves between criterion's separate rows; within one sample it is (nearly) the same.
+    let static_hit = || drop(resolve(&fixed));
+    let remote_hit = || drop(resolve(&remote));
+    let static_verify = || verify(&fixed);
+    let remote_verify = || verify(&remote);
+    // Shares nothing: the parallelism the machine actually gave the run, the ceiling for the
+    // other thread ratios.
     let baseline = || {
         let mut a = black_box(7u64);
         for b in 0..64 {
             a = black_box(a.wrapping_mul(31).wrapping_add(b));
         }
     };
-    let static_hit = || drop(resolve(&fixed));
-    let remote_hit = || drop(resolve(&remote));
-    let remote_verify = || verify(&remote);
+    let mut g = c.benchmark_group("paired");
+    g.bench_function("hit_remote_vs_static", |b| {
+        b.iter_custom(|iters| {
+            let s = wall(1, iters, &static_hit);
+            let r = wall(1, iters, &remote_hit);
+            record(
+                "hit: remote / static time",
+                r.as_secs_f64() / s.as_secs_f64(),
+            );
+            s + r
+        });
+    });
+    g.bench_function("verify_remote_vs_static", |b| {
+        b.iter_custom(|iters| {
+            let s = wall(1, iters, &static_verify);
+            let r = wall(1, iters, &remote_verify);
+            record(
+                "hit + RS256 verify: remote / static time",
+                r.as_secs_f64() / s.as_secs_f64(),
+            );
+            s + r
+        });
+    });
     let cases: [(&str, &(dyn Fn() + Sync)); 4] = [
         ("baseline", &baseline),
         ("static", &static_hit),
         ("remote", &remote_hit),
         ("remote_verify_rs256", &remote_verify),
     ];
-    // 1 and 2 threads back to back, so both see the same machine load.
     for (name, work) in cases {
-        for threads in [1, 2] {
-            g.bench_function(format!("{name}/{threads}"), |b| {
-                b.iter_custom(|iters| wall(threads, iters, &work));
+        g.bench_function(format!("threads_{name}"), |b| {
+            b.iter_custom(|iters| {
+                let one = wall(1, iters, &work);
+                let two = wall(2, iters, &work);
+                // Each of the two threads did `iters` calls in `two`.
+                record(
+                    &format!("threads: {name} 2-thread / 1-thread throughput"),
+                    2.0 * one.as_secs_f64() / two.as_secs_f64(),
+                );
+                one + two
             });
-        }
+        });
     }
     g.finish();
 
@@ -190,6 +225,25 @@ fn bench(c: &mut Criterion) {
     g.bench_function("1", |b| b.iter(|| one.select(black_box(REQ)).is_ok()));
     g.bench_function("100", |b| b.iter(|| hundred.select(black_box(REQ)).is_ok()));
     g.finish();
+}
+
+/// Ratios measured inside criterion samples, by name.
+static PAIRED: Mutex<BTreeMap<String, Vec<f64>>> = Mutex::new(BTreeMap::new());
+
+fn record(name: &str, ratio: f64) {
+    if ratio.is_finite() {
+        PAIRED
+            .lock()
+            .unwrap()
+            .entry(name.to_owned())
+            .or_default()
+            .push(ratio);
+    }
+}
+
+fn median_of(v: &mut [f64]) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
 }
 
 /// Where criterion writes its estimates (`CRITERION_HOME`, else the target dir).
@@ -222,30 +276,30 @@ fn report() {
         _ => "n/a".to_owned(),
     };
     println!();
-    println!("ratios from median estimates:");
+    println!("ratios from median estimates (independent rows):");
     println!(
         "  hit: remote / static time                 {}",
         ratio(median("hit", "remote"), median("hit", "static"))
     );
     println!(
-        "  hit: remote / static time, with RS256     {}",
+        "  hit + RS256 verify: remote / static time  {}",
         ratio(
             median("hit", "remote_verify_rs256"),
             median("hit", "static_verify_rs256")
         )
     );
-    for what in ["baseline", "static", "remote", "remote_verify_rs256"] {
-        let t1 = median("threads", &format!("{what}/1"));
-        let t2 = median("threads", &format!("{what}/2"));
-        println!(
-            "  threads: {what:<20} 2-thread / 1-thread throughput {}",
-            ratio(t1.map(|t| 2.0 * t), t2)
-        );
-    }
     println!(
         "  set_size: 100 keys / 1 key time           {}",
         ratio(median("set_size", "100"), median("set_size", "1"))
     );
+    println!("paired ratios (median over samples):");
+    let mut paired = PAIRED.lock().unwrap();
+    for (name, values) in paired.iter_mut() {
+        let n = values.len();
+        if let Some(m) = median_of(values) {
+            println!("  {name:<55} {m:.3}  ({n} samples)");
+        }
+    }
 }
 
 fn main() {

@@ -171,7 +171,7 @@ async fn jwks(args: &JwksArgs, env: &dyn Fn(&str) -> Option<String>) -> Outcome 
     };
     let verifier = match Verifier::new(&options) {
         Ok(v) => v,
-        Err(e) => return config_rejected(&e, &options).await,
+        Err(e) => return config_rejected(e),
     };
     match verifier.key_set().await {
         Ok(Some(set)) => Outcome::Success(output::jwks_line(&set.to_jwks())),
@@ -187,14 +187,9 @@ async fn jwks(args: &JwksArgs, env: &dyn Fn(&str) -> Option<String>) -> Outcome 
 
 /// The verdict for options the library refused: a usage error, or (for key material that
 /// cannot be used) the same rejection `verify` prints.
-async fn config_rejected(e: &ConfigError, options: &VerifyTokenOptions) -> Outcome {
-    if let Some(usage) = usage_error(e) {
+fn config_rejected(e: ConfigError) -> Outcome {
+    if let Some(usage) = usage_error(&e) {
         return Outcome::Usage(usage);
     }
-    // `verify_token` reports refused options as a TokenVerificationError, with Clerk's reason
-    // and wording; it refuses them before it looks at the token, so any token will do.
-    match clerk_verify::verify_token_as::<Map<String, Value>>("", options).await {
-        Err(err) => rejected(&err),
-        Ok(_) => Outcome::Usage(UsageError(format!("{e}"))),
-    }
+    rejected(&e.into_token_error())
 }

@@ -291,8 +291,30 @@ impl ConfigError {
         }
     }
 
-    /// How [`verify_token`](crate::verify_token) reports this error for one token.
-    pub(crate) fn into_token_error(self) -> TokenVerificationError {
+    /// This error as the [`TokenVerificationError`] a one-off
+    /// [`verify_token`](crate::verify_token) call reports for it, with Clerk's reason, wording
+    /// and action: no key source is `jwk-failed-to-resolve`; a `jwt_key` that cannot be used is
+    /// `jwk-failed-to-load`; an unusable Backend API URL or source is
+    /// `jwk-remote-failed-to-load`; anything else is `configuration-invalid`.
+    /// [`is_configuration_error`](TokenVerificationError::is_configuration_error) is true for
+    /// all of them, and [`config_error`](TokenVerificationError::config_error) gives `self` back.
+    ///
+    /// For callers that build a [`Verifier`](crate::Verifier) once and still want to answer a
+    /// refused configuration the way `verify_token` would (a CLI printing one verdict line,
+    /// say). The same conversion is available as `From<ConfigError>`.
+    ///
+    /// ```
+    /// use clerk_verify::{ConfigError, Reason, TokenVerificationError, Verifier, VerifyTokenOptions};
+    /// let refused = Verifier::new(&VerifyTokenOptions::default()).unwrap_err();
+    /// assert_eq!(refused, ConfigError::NoKeySource);
+    /// let e = refused.into_token_error();
+    /// assert_eq!(e.reason(), Reason::JwkFailedToResolve);
+    /// assert_eq!(e.message(), "Failed to resolve JWK during verification.");
+    /// assert!(e.is_configuration_error());
+    /// let same: TokenVerificationError = ConfigError::NoKeySource.into();
+    /// assert_eq!(same.to_string(), e.to_string());
+    /// ```
+    pub fn into_token_error(self) -> TokenVerificationError {
         let e = match &self {
             ConfigError::NoKeySource => TokenVerificationError::new(
                 Reason::JwkFailedToResolve,
@@ -319,6 +341,13 @@ impl ConfigError {
             ),
         };
         e.caused_by(Cause::Config(self))
+    }
+}
+
+impl From<ConfigError> for TokenVerificationError {
+    /// See [`ConfigError::into_token_error`].
+    fn from(e: ConfigError) -> Self {
+        e.into_token_error()
     }
 }
 

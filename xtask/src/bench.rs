@@ -3,7 +3,9 @@
 //! Runs `cargo bench --workspace --bench NAME...` for every bench target of every workspace
 //! member (so library and binary targets are not rebuilt in bench mode for nothing), passing
 //! `FILTER` through to criterion, which runs only the benchmarks whose id contains it. Crates
-//! without benches are simply not part of the run.
+//! without benches are simply not part of the run. A bench that declares `required-features`
+//! (such as a comparison with an optional backend) is skipped with the command that runs it:
+//! enabling its features here would change the build every other bench measures.
 //!
 //! Benches report how far we are from a baseline measured in the same run (for example
 //! `Verifier` against the bare *ring* signature check) in a report they print after their
@@ -21,16 +23,34 @@ use crate::metadata::Metadata;
 
 pub(crate) fn run(filter: Option<&str>) -> Result<()> {
     let meta = Metadata::load()?;
-    let mut benches: Vec<&str> = meta
+    let mut benches = Vec::new();
+    for package in meta
         .workspace_members
         .iter()
         .filter_map(|id| meta.packages.get(id))
-        .flat_map(|p| p.benches.iter().map(String::as_str))
-        .collect();
+    {
+        for bench in &package.benches {
+            if bench.required_features.is_empty() {
+                benches.push(bench.name.as_str());
+            } else {
+                // Cargo refuses to run a bench by name without its features, and turning them on
+                // here would change what every other bench measures.
+                eprintln!(
+                    "bench: skipping `{}`, which needs features {}; run it with \
+                     cargo bench -p {} --bench {} --features {}",
+                    bench.name,
+                    bench.required_features.join(", "),
+                    package.name,
+                    bench.name,
+                    bench.required_features.join(","),
+                );
+            }
+        }
+    }
     benches.sort_unstable();
     benches.dedup();
     if benches.is_empty() {
-        eprintln!("bench: the workspace has no bench targets yet");
+        eprintln!("bench: the workspace has no bench targets to run");
         return Ok(());
     }
 

@@ -24,12 +24,20 @@ pub(crate) struct Package {
     pub(crate) manifest_path: PathBuf,
     /// The source files of its library, binary and proc-macro targets (its crate roots).
     pub(crate) crate_roots: Vec<PathBuf>,
-    /// The names of its bench targets.
-    pub(crate) benches: Vec<String>,
+    /// Its bench targets.
+    pub(crate) benches: Vec<Bench>,
     /// Its manifest's `[dependencies]` (all kinds), as declared.
     pub(crate) declared: Vec<DeclaredDep>,
     /// Its manifest's `[features]` table.
     features: BTreeMap<String, Vec<String>>,
+}
+
+/// A bench target.
+#[derive(Debug)]
+pub(crate) struct Bench {
+    pub(crate) name: String,
+    /// Features the bench needs (`required-features`); without them cargo refuses to run it.
+    pub(crate) required_features: Vec<String>,
 }
 
 /// A dependency as written in a manifest.
@@ -103,7 +111,10 @@ impl Metadata {
                     crate_roots.push(PathBuf::from(string(t, "src_path")?));
                 }
                 if is("bench") {
-                    benches.push(string(t, "name")?);
+                    benches.push(Bench {
+                        name: string(t, "name")?,
+                        required_features: strings(t.get("required-features")),
+                    });
                 }
             }
             let mut declared = Vec::new();

@@ -11,7 +11,7 @@
 //!
 //! Both expose the same shape: a `Primitive` per algorithm (a column of the table in
 //! `alg.rs`), and a `Prepared` key built at load with `public`, `hmac` and `verify`.
-//! Nothing outside this module names a crypto crate.
+//! Outside the table's primitive columns, nothing else in the crate names a crypto crate.
 
 #[cfg(feature = "aws-lc-rs")]
 pub(crate) mod aws_lc;

@@ -10,6 +10,13 @@
 //! names, no `crit` extensions, bounded size and nesting. Every failure is an [`Error`] with a
 //! stable [`code`](Error::code).
 //!
+//! Signatures are checked with *ring* by default. The optional, non-default `aws-lc-rs` feature
+//! adds a second backend and makes it check every algorithm: public keys are then parsed once,
+//! when loaded (*ring* re-parses an RSA key on every check), P-521 keys load and ES512 is
+//! supported. *ring* stays a dependency either way, and [`BACKEND`] names the backend in use.
+//! Turn it on with `jwt-core = { version = "0.1", features = ["aws-lc-rs"] }`; Cargo unifies
+//! features, so every crate in the build that verifies through jwt-core then uses aws-lc-rs.
+//!
 //! ```
 //! use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
 //!

@@ -70,6 +70,7 @@ mod error;
 mod js;
 mod options;
 mod request;
+mod token_cache;
 mod verifier;
 
 pub use auth::{AuthObject, InvalidFeatureClaim, expand_org_permissions, org_features};
@@ -81,6 +82,9 @@ pub use options::{
 };
 pub use request::{
     SESSION_COOKIE, SessionToken, TokenCarrier, session_token, token_in_cookie, token_in_header,
+};
+pub use token_cache::{
+    DEFAULT_TOKEN_CACHE_ENTRIES, DEFAULT_TOKEN_CACHE_MAX_TOKEN_LEN, TokenCacheOptions,
 };
 pub use verifier::{Verifier, verify_token, verify_token_as, verify_token_as_at, verify_token_at};
 

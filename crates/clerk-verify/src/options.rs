@@ -7,6 +7,7 @@ use jwks::KeyProvider;
 use jwt_core::{Algorithm, AlgorithmSet};
 
 use crate::error::ConfigError;
+use crate::token_cache::TokenCacheOptions;
 
 /// Clerk's Backend API, the default [`api_url`](VerifyTokenOptions::api_url).
 pub const DEFAULT_API_URL: &str = "https://api.clerk.com";
@@ -73,6 +74,40 @@ pub struct VerifyTokenOptions {
     pub strict_audience: bool,
     /// A custom key source, used instead of the Backend API (a `jwt_key` still wins).
     pub key_provider: Option<Arc<dyn KeyProvider>>,
+    /// The verified-token cache of a [`Verifier`](crate::Verifier). `None` (the default):
+    /// every call verifies in full.
+    ///
+    /// With a cache, a token this verifier already verified is answered from memory: no
+    /// decoding, no JSON, no signature check. What still happens on every call: the token is
+    /// compared byte for byte with the one verified (the keyed hash that finds it is only an
+    /// index); the key source is asked again for the token's `kid` and `alg`, and must answer
+    /// with a key that verified this token before, so a key removed from the set fails the
+    /// token as it would without the cache (and the entry is dropped); `exp`, `nbf` and `iat`
+    /// are checked against the time of the call with [`clock_skew_ms`](Self::clock_skew_ms).
+    /// Verdicts are the same as without the cache. The cache belongs to one verifier (and its
+    /// clones): other options never see its entries. The one-off
+    /// [`verify_token`](crate::verify_token) builds a verifier per call and caches nothing.
+    ///
+    /// **The trade-off.** Nothing here tracks sessions, with or without the cache: a session
+    /// revoked at Clerk keeps its token valid until `exp` (about a minute for Clerk session
+    /// tokens), exactly as for a full verification. What the cache adds is memory: up to
+    /// [`max_entries`](TokenCacheOptions::max_entries) tokens of at most
+    /// [`max_token_len`](TokenCacheOptions::max_token_len) bytes each, with their decoded
+    /// claims, for as long as they stay among the newest entries — bearer tokens that a
+    /// memory dump of the process would reveal. Only successfully verified tokens are stored,
+    /// so invalid tokens cannot fill it. docs/SECURITY.md has the full reasoning.
+    ///
+    /// ```
+    /// # let pem = include_str!("../../../tests/fixtures/keys/rsa2048-a.pub.pem");
+    /// use clerk_verify::{TokenCacheOptions, Verifier, VerifyTokenOptions};
+    /// let options = VerifyTokenOptions::default()
+    ///     .with_jwt_key(pem)
+    ///     .with_token_cache(TokenCacheOptions::default().with_max_entries(10_000));
+    /// let verifier = Verifier::new(&options)?;
+    /// assert_eq!(verifier.cached_tokens(), 0);
+    /// # Ok::<(), clerk_verify::ConfigError>(())
+    /// ```
+    pub token_cache: Option<TokenCacheOptions>,
 }
 
 impl Default for VerifyTokenOptions {
@@ -91,6 +126,7 @@ impl Default for VerifyTokenOptions {
             algorithms: AlgorithmSet::RSA_PKCS1,
             strict_audience: false,
             key_provider: None,
+            token_cache: None,
         }
     }
 }
@@ -242,6 +278,13 @@ impl VerifyTokenOptions {
         self
     }
 
+    /// Turns on the verified-token cache (see [`token_cache`](Self::token_cache)).
+    #[must_use]
+    pub fn with_token_cache(mut self, cache: TokenCacheOptions) -> Self {
+        self.token_cache = Some(cache);
+        self
+    }
+
     /// Sets a custom [`key_provider`](Self::key_provider).
     #[must_use]
     pub fn with_key_provider(mut self, provider: impl KeyProvider + 'static) -> Self {
@@ -276,6 +319,7 @@ impl fmt::Debug for VerifyTokenOptions {
             .field("algorithms", &self.algorithms)
             .field("strict_audience", &self.strict_audience)
             .field("key_provider", &self.key_provider)
+            .field("token_cache", &self.token_cache)
             .finish()
     }
 }
@@ -293,6 +337,7 @@ mod tests {
         assert_eq!(o.algorithms, AlgorithmSet::RSA_PKCS1);
         assert!(o.header_type.is_none());
         assert!(!o.skip_jwks_cache && !o.strict_audience);
+        assert!(o.token_cache.is_none(), "the token cache is opt-in");
     }
 
     #[test]

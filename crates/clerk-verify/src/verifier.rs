@@ -1,10 +1,11 @@
 //! The verifier: Clerk's check order on top of `jwt-core` and a key source.
 
+use core::any::Any;
 use core::fmt;
 use std::sync::Arc;
 
 use jwks::{JwkSet, KeyProvider, KeyRequest};
-use jwt_core::{Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use jwt_core::{Algorithm, Timestamp, UnverifiedToken, Validation, VerifyingKey};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -13,6 +14,7 @@ use crate::claims::SessionClaims;
 use crate::error::{self, ConfigError, MessageContext, TokenVerificationError};
 use crate::js;
 use crate::options::VerifyTokenOptions;
+use crate::token_cache::{self, TokenCache};
 
 /// A reusable verifier, built once from [`VerifyTokenOptions`] and shared by every request.
 ///
@@ -42,6 +44,8 @@ struct Inner {
     validation: Validation,
     keys: Keys,
     messages: MessageContext,
+    /// The verified-token cache, when turned on.
+    token_cache: Option<TokenCache>,
 }
 
 enum Keys {
@@ -63,6 +67,7 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("validation", &self.inner.validation)
             .field("keys", keys)
+            .field("token_cache", &self.inner.token_cache)
             .finish()
     }
 }
@@ -170,6 +175,11 @@ impl Verifier {
                 validation,
                 keys,
                 messages,
+                // A one-off call builds its verifier for one token: nothing to remember.
+                token_cache: options
+                    .token_cache
+                    .filter(|_| !shared)
+                    .and_then(TokenCache::new),
             }),
         })
     }
@@ -231,12 +241,87 @@ impl Verifier {
     ///
     /// The order: decode, `cat`, `typ`, `alg` (all before any key lookup, so a malformed
     /// token never causes a fetch), key resolution, signature, claims (`sub`, `aud`, `azp`,
-    /// `iss`, `exp`, `nbf`, `iat`).
+    /// `iss`, `exp`, `nbf`, `iat`). With the [token cache](VerifyTokenOptions::token_cache)
+    /// on, a token this verifier already verified skips decoding and the signature check; the
+    /// key lookup and the `exp`, `nbf` and `iat` checks still run.
     pub async fn verify_as_at<C: DeserializeOwned + 'static>(
         &self,
         token: &str,
         now: Timestamp,
     ) -> Result<C, TokenVerificationError> {
+        let inner = &*self.inner;
+        let Some((cache, h)) = inner
+            .token_cache
+            .as_ref()
+            .and_then(|c| Some((c, c.hash(token)?)))
+        else {
+            let (verified, _) = self.verify_full::<C>(token, now, None).await?;
+            return Ok(verified.into_claims());
+        };
+        let mut resolved = None;
+        if let Some(entry) = cache.get(token, h) {
+            let key = match self.resolve_key(entry.kid.as_deref(), entry.alg).await {
+                Ok(key) => key,
+                Err(e) => {
+                    // The key left the set (or the source cannot answer): a full
+                    // verification would fail the same way, here.
+                    cache.remove(token, h);
+                    return Err(e);
+                }
+            };
+            if entry.verified_with(&key) {
+                if let Err(e) = inner.validation.check_claims(&entry.payload, now) {
+                    cache.remove(token, h);
+                    return Err(error::from_token_error(e, &inner.messages, || {
+                        Some(Map::clone(&entry.payload))
+                    }));
+                }
+                return self.claims_from_map(Map::clone(&entry.payload));
+            }
+            // The source now answers with a key that never verified this token (a new copy,
+            // or new key material under the same kid): verify in full with it.
+            resolved = Some(key);
+        }
+        let result = self
+            .verify_full::<Map<String, Value>>(token, now, resolved)
+            .await;
+        let (verified, key) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                cache.remove(token, h);
+                return Err(e);
+            }
+        };
+        let kid = verified.header().kid().map(str::to_owned);
+        let alg = verified.algorithm();
+        let payload = Arc::new(verified.into_claims());
+        cache.insert(
+            h,
+            token_cache::Verified {
+                token,
+                kid: kid.as_deref(),
+                alg,
+                key: key.into_arc(),
+                payload: Arc::clone(&payload),
+            },
+        );
+        self.claims_from_map(Arc::unwrap_or_clone(payload))
+    }
+
+    /// The number of verified tokens the [token cache](VerifyTokenOptions::token_cache) holds
+    /// (0 when it is off): for metrics, and to see the bound hold.
+    pub fn cached_tokens(&self) -> usize {
+        self.inner.token_cache.as_ref().map_or(0, TokenCache::len)
+    }
+
+    /// The full verification; `resolved` is the key already looked up for this token's
+    /// header, if any. Returns the key that verified the token along with the result.
+    async fn verify_full<'v, C: DeserializeOwned + 'static>(
+        &'v self,
+        token: &str,
+        now: Timestamp,
+        resolved: Option<Resolved<'v>>,
+    ) -> Result<(jwt_core::Verified<C>, Resolved<'v>), TokenVerificationError> {
         let inner = &*self.inner;
         let v = &inner.validation;
         let map_token_error = |e: jwt_core::Error| {
@@ -251,28 +336,102 @@ impl Verifier {
             return Err(error::invalid_category());
         }
         let alg = v.check_header(parsed.header()).map_err(map_token_error)?;
-        let key = match &inner.keys {
-            Keys::Static(key) => Arc::clone(key),
-            Keys::Provider(p) => {
-                let kid = parsed.header().kid();
-                p.key(KeyRequest { kid, alg })
-                    .await
-                    .map_err(|e| error::from_key_lookup_error(e, kid, None))?
-            }
+        let key = match resolved {
+            Some(key) => key,
+            None => self.resolve_key(parsed.header().kid(), alg).await?,
+        };
+        let verified = v
+            .verify_parsed::<C>(parsed, &key, now)
+            .map_err(map_token_error)?;
+        Ok((verified, key))
+    }
+
+    /// The key for a token whose header names `kid` and `alg`, from the configured source.
+    async fn resolve_key(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+    ) -> Result<Resolved<'_>, TokenVerificationError> {
+        match &self.inner.keys {
+            // Borrowed: threads verifying with the one static key never touch its count.
+            Keys::Static(key) => Ok(Resolved::Static(key)),
+            Keys::Provider(p) => p
+                .key(KeyRequest { kid, alg })
+                .await
+                .map(Resolved::Source)
+                .map_err(|e| error::from_key_lookup_error(e, kid, None)),
             Keys::BackendApi(b) => {
-                let kid = parsed.header().kid();
                 let not_found = |e| error::from_key_lookup_error(e, kid, Some(b.info()));
                 // Clerk looks Backend API keys up by kid only: a token without one names no
                 // key, even when the set holds a single key that would verify it.
                 if kid.is_none() {
                     return Err(not_found(jwks::KeyLookupError::KeyNotFound { kid: None }));
                 }
-                b.key(KeyRequest { kid, alg }).await.map_err(not_found)?
+                b.key(KeyRequest { kid, alg })
+                    .await
+                    .map(Resolved::Source)
+                    .map_err(not_found)
             }
-        };
-        v.verify_parsed::<C>(parsed, &key, now)
-            .map(jwt_core::Verified::into_claims)
-            .map_err(map_token_error)
+        }
+    }
+
+    /// A verified payload as the caller's claims type: the map itself, [`jwt_core::Claims`],
+    /// or anything serde can build from it.
+    fn claims_from_map<C: DeserializeOwned + 'static>(
+        &self,
+        payload: Map<String, Value>,
+    ) -> Result<C, TokenVerificationError> {
+        let mut as_map = Some(payload);
+        if let Some(c) = (&mut as_map as &mut dyn Any)
+            .downcast_mut::<Option<C>>()
+            .and_then(Option::take)
+        {
+            return Ok(c);
+        }
+        let mut as_claims = as_map.map(jwt_core::Claims::from);
+        if let Some(c) = (&mut as_claims as &mut dyn Any)
+            .downcast_mut::<Option<C>>()
+            .and_then(Option::take)
+        {
+            return Ok(c);
+        }
+        let payload = as_claims
+            .map(jwt_core::Claims::into_map)
+            .unwrap_or_default();
+        serde_json::from_value(Value::Object(payload)).map_err(|e| {
+            let detail: String = e.to_string().chars().take(64).collect();
+            error::from_token_error(
+                jwt_core::Error::ClaimsDeserialize { detail },
+                &self.inner.messages,
+                || None,
+            )
+        })
+    }
+}
+
+/// The key that verifies a token: borrowed from the verifier, or handed out by the source.
+enum Resolved<'a> {
+    Static(&'a Arc<VerifyingKey>),
+    Source(Arc<VerifyingKey>),
+}
+
+impl Resolved<'_> {
+    fn into_arc(self) -> Arc<VerifyingKey> {
+        match self {
+            Resolved::Static(key) => Arc::clone(key),
+            Resolved::Source(key) => key,
+        }
+    }
+}
+
+impl core::ops::Deref for Resolved<'_> {
+    type Target = Arc<VerifyingKey>;
+
+    fn deref(&self) -> &Arc<VerifyingKey> {
+        match self {
+            Resolved::Static(key) => key,
+            Resolved::Source(key) => key,
+        }
     }
 }
 

@@ -190,8 +190,9 @@ pub(crate) enum Material {
 /// A public key (or HMAC secret) ready to verify signatures.
 ///
 /// It knows its [`KeyFamily`], and may be pinned to a single [`Algorithm`] (a JWK's `alg`, or
-/// [`VerifyingKey::pin`]). Cloning is cheap enough for key sets; the `Debug` output never shows
-/// key bytes.
+/// [`VerifyingKey::pin`]). Cloning is cheap enough for key sets, and a clone shares no mutable
+/// state with the original, so copies handed to different threads never contend; the `Debug`
+/// output never shows key bytes.
 ///
 /// ```
 /// use jwt_core::{Algorithm, KeyFamily, VerifyingKey};
@@ -201,13 +202,25 @@ pub(crate) enum Material {
 /// assert!(key.supports(Algorithm::EdDSA));
 /// assert!(!key.supports(Algorithm::HS256));
 /// ```
-#[derive(Clone)]
 pub struct VerifyingKey {
     material: Material,
     /// The key as the backend of this build checks with it, prepared once at load.
     prepared: Prepared,
     family: KeyFamily,
     pinned: Option<Algorithm>,
+}
+
+impl Clone for VerifyingKey {
+    fn clone(&self) -> Self {
+        VerifyingKey {
+            material: self.material.clone(),
+            prepared: self
+                .prepared
+                .independent_copy(&self.material, self.family, self.pinned),
+            family: self.family,
+            pinned: self.pinned,
+        }
+    }
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -823,6 +836,38 @@ mod tests {
             VerifyingKey::from_pem("AAAA").unwrap_err(),
             KeyError::InvalidDer
         );
+    }
+
+    /// A clone (an independent copy with aws-lc-rs) and a pinned key verify exactly what the
+    /// original does, on the RFC 8037 A.4 Ed25519 example.
+    #[test]
+    fn clones_and_pins_verify_like_the_original() {
+        let key = VerifyingKey::from_jwk_json(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        let input = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+        let mut sig = URL_SAFE_NO_PAD
+            .decode("hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg")
+            .unwrap();
+        let pinned = key.clone().pin(Algorithm::EdDSA).unwrap();
+        for k in [&key, &key.clone(), &pinned, &pinned.clone()] {
+            assert_eq!(k.verify_signature(Algorithm::EdDSA, input, &sig), Ok(()));
+            assert_eq!(
+                k.to_jwk(),
+                key.to_jwk().map(|mut j| {
+                    j.alg = k.pinned_algorithm().map(|a| a.name().to_owned());
+                    j
+                })
+            );
+        }
+        sig[0] ^= 1;
+        for k in [&key, &key.clone(), &pinned.clone()] {
+            assert_eq!(
+                k.verify_signature(Algorithm::EdDSA, input, &sig),
+                Err(Error::InvalidSignature)
+            );
+        }
     }
 
     #[test]

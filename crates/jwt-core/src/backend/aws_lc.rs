@@ -82,6 +82,28 @@ impl Prepared {
         }))
     }
 
+    /// A copy for `VerifyingKey::clone` that shares nothing mutable with `self`.
+    ///
+    /// Cloning a `ParsedPublicKey` shares its C key object, whose reference count every check
+    /// increments and decrements (each check makes a context that holds a reference). Copies
+    /// made for different threads, as key sets do, would then contend on that count, so public
+    /// keys are parsed again instead. HMAC keys clone their context, which is independent.
+    pub(crate) fn independent_copy(
+        &self,
+        material: &Material,
+        family: KeyFamily,
+        pinned: Option<Algorithm>,
+    ) -> Self {
+        match self {
+            // The material parsed when the key was loaded, so it parses again; should it not,
+            // a shared copy still verifies correctly.
+            Prepared::Public(_) => {
+                Self::public(material, family, pinned).unwrap_or_else(|_| self.clone())
+            }
+            Prepared::Hmac(_) => self.clone(),
+        }
+    }
+
     /// Checks `signature` over `message` with `alg`. The caller has already checked that the
     /// key may verify `alg`; a key without a parsed form for `alg` refuses.
     pub(crate) fn verify(

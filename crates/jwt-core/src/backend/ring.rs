@@ -55,6 +55,17 @@ impl Prepared {
         }))
     }
 
+    /// A copy for `VerifyingKey::clone`: *ring*'s keys hold no shared state, a plain clone is
+    /// independent.
+    pub(crate) fn independent_copy(
+        &self,
+        _material: &Material,
+        _family: KeyFamily,
+        _pinned: Option<Algorithm>,
+    ) -> Self {
+        self.clone()
+    }
+
     /// Checks `signature` over `message` with `alg`. The caller has already checked that the
     /// key may verify `alg`; any combination the table does not allow is refused.
     pub(crate) fn verify(

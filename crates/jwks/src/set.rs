@@ -579,12 +579,12 @@ mod tests {
         let doc = format!(
             r#"{{"keys":[
             {{"kty":"OKP","crv":"X25519","kid":"x","x":"AA"}},
-            {{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}},
+            {{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}},
             {{"kty":"weird"}},
             {{"kty":"oct","k":"AAAA"}},
             {{"kty":"OKP","crv":"Ed25519","d":"AA","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
             {{"kty":"OKP","crv":"Ed25519","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
-            {{"kty":"OKP","crv":"Ed25519","alg":"ES512","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
+            {{"kty":"OKP","crv":"Ed25519","alg":"ES256K","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
             {{"kty":"OKP","crv":"Ed25519","alg":"RS256","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},
             {{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","x":"AA"}},
             {{"kty":"OKP","crv":"Ed25519","kid":"{long_kid}","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}},

@@ -1,21 +1,26 @@
-//! Full verification against the bare *ring* signature check, per algorithm, in one run.
+//! Full verification against the bare *ring* signature check and against `jsonwebtoken`, per
+//! algorithm, in one run.
 //!
 //! For each algorithm (RS256 and PS256 with a 2048-bit key, ES256, ES384, EdDSA, HS256) the
-//! same Clerk-like token of about 750 bytes is measured three ways:
+//! same Clerk-like token of about 750 bytes is measured as:
 //!
 //! - `full`: `Validation::verify::<Claims>` — parse, header rules, allow-list, key family,
-//!   signature, claim checks, and the claims handed back;
+//!   signature, claim checks, and every claim handed back as an owned map;
+//! - `typed`: the same into a typed claims struct, deserialized straight from the payload;
 //! - `parse`: `UnverifiedToken::parse` alone (the non-crypto share of `full`);
 //! - `floor`: the bare *ring* check of the same signing input and signature bytes with the
 //!   same key material (`RsaPublicKeyComponents::verify`, `UnparsedPublicKey::verify`,
-//!   `hmac::verify` with a pre-built key) — the cost no verifier on *ring* can go below.
+//!   `hmac::verify` with a pre-built key) — the cost no verifier on *ring* can go below;
+//! - `jsonwebtoken`: `jsonwebtoken::decode` (9.x, on *ring*) of the same token into a map,
+//!   with its closest equivalent of our rules;
+//! - `paired` (for `full`, `typed` and `jsonwebtoken`): the measured path and the floor
+//!   alternate in blocks of 16 inside every sample, so load from other processes hits both
+//!   sides alike; the median of the per-sample `path / floor` ratios is the figure to quote
+//!   on a shared machine.
 //!
-//! - `paired`: full verifications and floor checks alternate in blocks of 16 inside every
-//!   sample, so load from other processes hits both sides alike; the median of the per-sample
-//!   `full / floor` ratios is the figure to quote on a shared machine.
-//!
-//! After the measurements it prints the paired ratios, then `full / floor` from criterion's
-//! independent median estimates. Run with `cargo bench -p jwt-core --bench verify`.
+//! A last group measures HS256 `full` and `floor` for payloads from 0.5 KB to 16 KB (cost
+//! against token size). After the measurements it prints the paired ratios, the independent
+//! criterion medians, and the size table. Run with `cargo bench -p jwt-core --bench verify`.
 #![forbid(unsafe_code)]
 #![allow(
     clippy::disallowed_methods,
@@ -27,214 +32,160 @@
               measurement reads the clock through criterion's iter_custom, as benches must"
 )]
 
+mod common;
+
 use std::cell::RefCell;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use criterion::Criterion;
-use integration_tests::{TestKey, clerk_payload, hmac_sign, keys};
-use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken, Validation, VerifyingKey};
-use ring::{hmac, signature};
-use serde_json::{Value, json};
+use common::{ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, rules};
+use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
+use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken};
+use serde_json::{Map, Value};
 
-const NOW: i64 = 1_700_000_000;
-const TARGET_LEN: usize = 750;
-const SECRET: &[u8] = b"bench-hmac-secret-of-thirty-two-bytes-or-more";
 /// Iterations per side before the paired measurement switches to the other side.
 const PAIR_BLOCK: u64 = 16;
+/// Payload sizes of the size group, in bytes of JSON.
+const PAYLOAD_SIZES: [usize; 6] = [512, 1_024, 2_048, 4_096, 8_192, 16_384];
+
+/// One paired result: algorithm, path, median ratio, samples.
+type PairedRow = (Algorithm, &'static str, f64, usize);
 
 thread_local! {
-    /// (algorithm, median paired ratio, samples) per algorithm, filled by `bench_verify`.
-    static PAIRED: RefCell<Vec<(Algorithm, f64, usize)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The bare ring check for one algorithm, with key material prepared once.
-enum Floor {
-    Rsa {
-        params: &'static signature::RsaParameters,
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
-    Unparsed {
-        alg: &'static dyn signature::VerificationAlgorithm,
-        public: Vec<u8>,
-    },
-    Hmac(hmac::Key),
-}
-
-impl Floor {
-    fn verify(&self, msg: &[u8], sig: &[u8]) -> bool {
-        match self {
-            Floor::Rsa { params, n, e } => signature::RsaPublicKeyComponents { n, e }
-                .verify(params, msg, sig)
-                .is_ok(),
-            Floor::Unparsed { alg, public } => signature::UnparsedPublicKey::new(*alg, public)
-                .verify(msg, sig)
-                .is_ok(),
-            Floor::Hmac(key) => hmac::verify(key, msg, sig).is_ok(),
-        }
-    }
-}
-
-struct Case {
-    alg: Algorithm,
-    token: String,
-    key: VerifyingKey,
-    floor: Floor,
-}
-
-fn b64d(s: &str) -> Vec<u8> {
-    URL_SAFE_NO_PAD.decode(s).unwrap()
-}
-
-/// A Clerk-like payload padded with a custom claim so that the token is about `TARGET_LEN`.
-fn token_for(sign: &dyn Fn(&Value) -> String) -> String {
-    let mut payload = clerk_payload(NOW);
-    let unpadded = sign(&payload).len();
-    if unpadded < TARGET_LEN {
-        // Four base64 characters per three bytes of JSON.
-        let pad = (TARGET_LEN - unpadded) * 3 / 4;
-        payload["org_slug"] = Value::String("x".repeat(pad.saturating_sub(14)));
-    }
-    sign(&payload)
-}
-
-fn public_case(kit: TestKey, alg: Algorithm) -> Case {
-    let header = json!({"typ": "JWT", "kid": "ins_2abc3def4ghi5jkl6mno7pqr8st"});
-    let token = token_for(&|p| kit.sign(alg, &header, p));
-    let key = kit.verifying_key();
-    let jwk = key.to_jwk().unwrap();
-    let floor = match alg {
-        Algorithm::RS256 | Algorithm::PS256 => Floor::Rsa {
-            params: if alg == Algorithm::RS256 {
-                &signature::RSA_PKCS1_2048_8192_SHA256
-            } else {
-                &signature::RSA_PSS_2048_8192_SHA256
-            },
-            n: b64d(jwk.n.as_deref().unwrap()),
-            e: b64d(jwk.e.as_deref().unwrap()),
-        },
-        Algorithm::ES256 | Algorithm::ES384 => {
-            let mut point = vec![4u8];
-            point.extend(b64d(jwk.x.as_deref().unwrap()));
-            point.extend(b64d(jwk.y.as_deref().unwrap()));
-            Floor::Unparsed {
-                alg: if alg == Algorithm::ES256 {
-                    &signature::ECDSA_P256_SHA256_FIXED
-                } else {
-                    &signature::ECDSA_P384_SHA384_FIXED
-                },
-                public: point,
-            }
-        }
-        Algorithm::EdDSA => Floor::Unparsed {
-            alg: &signature::ED25519,
-            public: b64d(jwk.x.as_deref().unwrap()),
-        },
-        other => panic!("{other} is not a public-key algorithm"),
-    };
-    Case {
-        alg,
-        token,
-        key,
-        floor,
-    }
-}
-
-fn cases() -> Vec<Case> {
-    let hs_header = json!({"typ": "JWT"});
-    let mut all = vec![
-        public_case(keys::rsa2048_a(), Algorithm::RS256),
-        public_case(keys::rsa2048_a(), Algorithm::PS256),
-        public_case(keys::p256(), Algorithm::ES256),
-        public_case(keys::p384(), Algorithm::ES384),
-        public_case(keys::ed25519(), Algorithm::EdDSA),
-    ];
-    all.push(Case {
-        alg: Algorithm::HS256,
-        token: token_for(&|p| hmac_sign(Algorithm::HS256, SECRET, &hs_header, p)),
-        key: VerifyingKey::hmac(SECRET).unwrap(),
-        floor: Floor::Hmac(hmac::Key::new(hmac::HMAC_SHA256, SECRET)),
-    });
-    all
+    static PAIRED: RefCell<Vec<PairedRow>> = const { RefCell::new(Vec::new()) };
+    /// (payload bytes, token bytes) of the size group.
+    static SIZES: RefCell<Vec<(usize, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
 fn group_name(alg: Algorithm) -> String {
     format!("jwt-core {alg}")
 }
 
+/// Measures `path` against the case's floor, interleaved in blocks inside every sample, and
+/// records the median of the per-sample ratios.
+fn paired(g: &mut BenchmarkGroup<'_, WallTime>, c: &Case, id: &'static str, path: &dyn Fn()) {
+    let ratios = RefCell::new(Vec::new());
+    g.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            let (mut ours, mut floor) = (Duration::ZERO, Duration::ZERO);
+            let mut left = iters;
+            while left > 0 {
+                let n = left.min(PAIR_BLOCK);
+                left -= n;
+                let t0 = Instant::now();
+                for _ in 0..n {
+                    path();
+                }
+                let t1 = Instant::now();
+                for _ in 0..n {
+                    assert!(c.floor.verify(black_box(&c.msg), black_box(&c.sig)));
+                }
+                let t2 = Instant::now();
+                ours += t1 - t0;
+                floor += t2 - t1;
+            }
+            ratios
+                .borrow_mut()
+                .push(ours.as_secs_f64() / floor.as_secs_f64());
+            ours
+        })
+    });
+    let mut r = ratios.into_inner();
+    r.sort_by(f64::total_cmp);
+    if let Some(median) = r.get(r.len() / 2) {
+        PAIRED.with(|p| p.borrow_mut().push((c.alg, id, *median, r.len())));
+    }
+}
+
 fn bench_verify(c: &mut Criterion) {
-    let now = Timestamp::from_unix_seconds(NOW);
-    for case in cases() {
-        let rules = Validation::new([case.alg])
-            .with_issuers(["https://clerk.example.com"])
-            .with_authorized_parties(["https://app.example.com"]);
-        // Both paths must agree that the token is good before anything is timed.
+    let now = Timestamp::from_unix_seconds(common::NOW);
+    for case in ALGORITHMS.map(|alg| case(alg, TARGET_LEN)) {
+        let rules = rules(case.alg);
+        let peer = peer_rules(case.alg);
+        // Every path must agree that the token is good before anything is timed.
         let verified = rules.verify::<Claims>(&case.token, &case.key, now).unwrap();
         assert_eq!(verified.algorithm(), case.alg);
-        let (msg, sig) = case.token.rsplit_once('.').unwrap();
-        let (msg, sig) = (msg.as_bytes().to_vec(), b64d(sig));
-        assert!(case.floor.verify(&msg, &sig));
+        rules
+            .verify::<SessionClaims>(&case.token, &case.key, now)
+            .unwrap();
+        jsonwebtoken::decode::<Map<String, Value>>(&case.token, &case.peer_key, &peer).unwrap();
 
+        let full = || {
+            black_box(
+                rules
+                    .verify::<Claims>(black_box(&case.token), &case.key, now)
+                    .unwrap(),
+            );
+        };
+        let typed = || {
+            black_box(
+                rules
+                    .verify::<SessionClaims>(black_box(&case.token), &case.key, now)
+                    .unwrap(),
+            );
+        };
+        let theirs = || {
+            black_box(
+                jsonwebtoken::decode::<Map<String, Value>>(
+                    black_box(&case.token),
+                    &case.peer_key,
+                    &peer,
+                )
+                .unwrap(),
+            );
+        };
         let mut g = c.benchmark_group(group_name(case.alg));
-        g.bench_function("full", |b| {
+        g.bench_function("full", |b| b.iter(full));
+        g.bench_function("typed", |b| b.iter(typed));
+        g.bench_function("parse", |b| {
+            b.iter(|| UnverifiedToken::parse(black_box(&case.token), &Limits::default()).unwrap())
+        });
+        g.bench_function("floor", |b| {
+            b.iter(|| {
+                assert!(
+                    case.floor
+                        .verify(black_box(&case.msg), black_box(&case.sig))
+                )
+            })
+        });
+        g.bench_function("jsonwebtoken", |b| b.iter(theirs));
+        paired(&mut g, &case, "paired", &full);
+        paired(&mut g, &case, "paired typed", &typed);
+        paired(&mut g, &case, "paired jsonwebtoken", &theirs);
+        g.finish();
+        println!("{} token: {} bytes", case.alg, case.token.len());
+    }
+}
+
+/// HS256 full verification and the floor for growing payloads: both should grow linearly.
+fn bench_sizes(c: &mut Criterion) {
+    let now = Timestamp::from_unix_seconds(common::NOW);
+    let mut g = c.benchmark_group("jwt-core size HS256");
+    for payload in PAYLOAD_SIZES {
+        // Header, dots and signature add about 80 characters to the encoded payload.
+        let case = case(Algorithm::HS256, payload * 4 / 3 + 80);
+        let rules = rules(case.alg);
+        rules.verify::<Claims>(&case.token, &case.key, now).unwrap();
+        g.bench_function(format!("full {payload}"), |b| {
             b.iter(|| {
                 rules
                     .verify::<Claims>(black_box(&case.token), &case.key, now)
                     .unwrap()
             })
         });
-        g.bench_function("parse", |b| {
-            b.iter(|| UnverifiedToken::parse(black_box(&case.token), &Limits::default()).unwrap())
-        });
-        g.bench_function("floor", |b| {
-            b.iter(|| assert!(case.floor.verify(black_box(&msg), black_box(&sig))))
-        });
-        // Paired: blocks of full verifications and floor checks alternate inside every sample,
-        // so a neighbour's load hits both sides alike; criterion reports the full side, and the
-        // ratio is the median of the per-sample ratios.
-        let ratios = RefCell::new(Vec::new());
-        g.bench_function("paired", |b| {
-            b.iter_custom(|iters| {
-                let (mut full, mut floor) = (Duration::ZERO, Duration::ZERO);
-                let mut left = iters;
-                while left > 0 {
-                    let n = left.min(PAIR_BLOCK);
-                    left -= n;
-                    let t0 = Instant::now();
-                    for _ in 0..n {
-                        black_box(
-                            rules
-                                .verify::<Claims>(black_box(&case.token), &case.key, now)
-                                .unwrap(),
-                        );
-                    }
-                    let t1 = Instant::now();
-                    for _ in 0..n {
-                        assert!(case.floor.verify(black_box(&msg), black_box(&sig)));
-                    }
-                    let t2 = Instant::now();
-                    full += t1 - t0;
-                    floor += t2 - t1;
-                }
-                ratios
-                    .borrow_mut()
-                    .push(full.as_secs_f64() / floor.as_secs_f64());
-                full
+        g.bench_function(format!("floor {payload}"), |b| {
+            b.iter(|| {
+                assert!(
+                    case.floor
+                        .verify(black_box(&case.msg), black_box(&case.sig))
+                )
             })
         });
-        g.finish();
-        let mut r = ratios.into_inner();
-        r.sort_by(f64::total_cmp);
-        if let Some(median) = r.get(r.len() / 2) {
-            PAIRED.with(|p| p.borrow_mut().push((case.alg, *median, r.len())));
-        }
-        println!("{} token: {} bytes", case.alg, case.token.len());
+        SIZES.with(|s| s.borrow_mut().push((payload, case.token.len())));
     }
+    g.finish();
 }
 
 /// Where criterion keeps its estimates: `CRITERION_HOME`, else `<target dir>/criterion`.
@@ -270,45 +221,85 @@ fn micros(ns: Option<f64>) -> String {
     ns.map_or_else(|| "—".to_owned(), |ns| format!("{:.2} µs", ns / 1e3))
 }
 
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    a.zip(b)
+        .map_or_else(|| "—".to_owned(), |(a, b)| format!("{:.3}×", a / b))
+}
+
 fn print_ratios() {
     println!();
     println!("Paired (interleaved in each sample; the figure to quote on a shared machine):");
-    println!("| alg | full / floor, median of samples | samples |");
-    println!("|---|---|---|");
+    println!("| alg | path | path / floor, median of samples | samples |");
+    println!("|---|---|---|---|");
     PAIRED.with(|p| {
-        for (alg, ratio, n) in p.borrow().iter() {
-            println!("| {alg} | {ratio:.3}× | {n} |");
+        for (alg, id, ratio, n) in p.borrow().iter() {
+            let path = match *id {
+                "paired" => "jwt-core, Claims",
+                "paired typed" => "jwt-core, typed struct",
+                _ => "jsonwebtoken 9, map",
+            };
+            println!("| {alg} | {path} | {ratio:.3}× | {n} |");
         }
     });
     println!();
     println!("Independent rows (criterion medians, measured one after the other):");
-    println!("| alg | full | parse | ring floor | full / floor |");
-    println!("|---|---|---|---|---|");
-    for alg in [
-        Algorithm::RS256,
-        Algorithm::PS256,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::EdDSA,
-        Algorithm::HS256,
-    ] {
+    println!(
+        "| alg | full | typed | parse | ring floor | jsonwebtoken | full / floor | jsonwebtoken / floor |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for alg in ALGORITHMS {
         let g = group_name(alg);
-        let (full, parse, floor) = (
-            median_ns(&g, "full"),
-            median_ns(&g, "parse"),
-            median_ns(&g, "floor"),
+        let m = |id| median_ns(&g, id);
+        let (full, typed, parse, floor, peer) = (
+            m("full"),
+            m("typed"),
+            m("parse"),
+            m("floor"),
+            m("jsonwebtoken"),
         );
         // With a criterion filter, rows it skipped have no estimate from this run.
-        if full.is_none() && parse.is_none() && floor.is_none() {
+        if [full, typed, parse, floor, peer]
+            .iter()
+            .all(Option::is_none)
+        {
             continue;
         }
-        let ratio = full
-            .zip(floor)
-            .map_or_else(|| "—".to_owned(), |(a, b)| format!("{:.3}×", a / b));
         println!(
-            "| {alg} | {} | {} | {} | {ratio} |",
+            "| {alg} | {} | {} | {} | {} | {} | {} | {} |",
             micros(full),
+            micros(typed),
             micros(parse),
+            micros(floor),
+            micros(peer),
+            ratio(full, floor),
+            ratio(peer, floor)
+        );
+    }
+    let sizes = SIZES.with(|s| s.borrow().clone());
+    if sizes.is_empty() {
+        return;
+    }
+    println!();
+    println!("HS256 cost against payload size (criterion medians):");
+    println!(
+        "| payload | token | full | floor | full − floor | (full − floor) per KB of payload |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (payload, token) in sizes {
+        let g = "jwt-core size HS256";
+        let full = median_ns(g, &format!("full {payload}"));
+        let floor = median_ns(g, &format!("floor {payload}"));
+        let (extra, per_kb) = full.zip(floor).map_or_else(
+            || ("—".to_owned(), "—".to_owned()),
+            |(a, b)| {
+                let extra = a - b;
+                let per_kb = extra / (payload as f64 / 1024.0);
+                (micros(Some(extra)), micros(Some(per_kb)))
+            },
+        );
+        println!(
+            "| {payload} B | {token} B | {} | {} | {extra} | {per_kb} |",
+            micros(full),
             micros(floor)
         );
     }
@@ -318,6 +309,7 @@ fn main() {
     STARTED.get_or_init(SystemTime::now);
     let mut c = Criterion::default().configure_from_args();
     bench_verify(&mut c);
+    bench_sizes(&mut c);
     c.final_summary();
     print_ratios();
 }

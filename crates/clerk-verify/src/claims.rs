@@ -90,50 +90,94 @@ pub struct SessionClaims {
 impl SessionClaims {
     /// Builds the claims from a verified payload by moving each member into its field: the
     /// same result as deserializing with serde, without a second pass over the JSON tree
-    /// (this is on the path of every verification).
-    pub(crate) fn from_payload(mut m: Map<String, Value>) -> Result<Self, String> {
-        fn take<T: DeserializeOwned>(
-            m: &mut Map<String, Value>,
-            k: &str,
-        ) -> Result<Option<T>, String> {
-            match m.shift_remove(k) {
+    /// (this is on the path of every verification). One pass sorts the members into the
+    /// documented claims and the rest (keeping the rest in order, without re-hashing any
+    /// key); the documented claims are then converted in a fixed order, so the first error
+    /// reported does not depend on the order of the members.
+    pub(crate) fn from_payload(m: Map<String, Value>) -> Result<Self, String> {
+        const NAMES: [&str; 19] = [
+            "sub",
+            "exp",
+            "sid",
+            "azp",
+            "iss",
+            "iat",
+            "nbf",
+            "jti",
+            "act",
+            "fva",
+            "sts",
+            "v",
+            "o",
+            "pla",
+            "fea",
+            "org_id",
+            "org_slug",
+            "org_role",
+            "org_permissions",
+        ];
+        let mut slots: [Option<Value>; NAMES.len()] = Default::default();
+        let mut other = Map::new();
+        for (k, v) in m {
+            match NAMES.iter().position(|n| *n == k) {
+                Some(i) => {
+                    if let Some(slot) = slots.get_mut(i) {
+                        *slot = Some(v);
+                    }
+                }
+                None => {
+                    other.insert(k, v);
+                }
+            }
+        }
+        let mut slots = slots.into_iter().zip(NAMES);
+        let mut next = move || slots.next().unwrap_or((None, ""));
+        fn any<T: DeserializeOwned>((v, k): (Option<Value>, &str)) -> Result<Option<T>, String> {
+            match v {
                 None => Ok(None),
                 Some(v) => {
                     serde_json::from_value::<Option<T>>(v).map_err(|e| format!("claim {k:?}: {e}"))
                 }
             }
         }
-        fn time(m: &mut Map<String, Value>, k: &str) -> Result<Option<i64>, String> {
-            match m.shift_remove(k) {
+        fn string((v, k): (Option<Value>, &str)) -> Result<Option<String>, String> {
+            match v {
+                Some(Value::String(s)) => Ok(Some(s)),
+                other => any((other, k)),
+            }
+        }
+        fn time((v, k): (Option<Value>, &str)) -> Result<Option<i64>, String> {
+            match v {
                 None => Ok(None),
                 Some(v) => seconds::<serde_json::Error>(v)
                     .map(Some)
                     .map_err(|e| format!("claim {k:?}: {e}")),
             }
         }
-        let sub = take::<String>(&mut m, "sub")?.ok_or("missing field `sub`")?;
-        let exp = time(&mut m, "exp")?.ok_or("missing field `exp`")?;
+        // In the order of NAMES.
+        let sub = string(next())?.ok_or("missing field `sub`")?;
+        let exp = time(next())?.ok_or("missing field `exp`")?;
         Ok(SessionClaims {
             sub,
-            sid: take(&mut m, "sid")?,
-            azp: take(&mut m, "azp")?,
-            iss: take(&mut m, "iss")?,
             exp,
-            iat: time(&mut m, "iat")?,
-            nbf: time(&mut m, "nbf")?,
-            jti: take(&mut m, "jti")?,
-            act: take(&mut m, "act")?,
-            fva: take(&mut m, "fva")?,
-            sts: take(&mut m, "sts")?,
-            v: take(&mut m, "v")?,
-            o: take(&mut m, "o")?,
-            pla: take(&mut m, "pla")?,
-            fea: take(&mut m, "fea")?,
-            org_id: take(&mut m, "org_id")?,
-            org_slug: take(&mut m, "org_slug")?,
-            org_role: take(&mut m, "org_role")?,
-            org_permissions: take(&mut m, "org_permissions")?,
-            other: m,
+            sid: string(next())?,
+            azp: string(next())?,
+            iss: string(next())?,
+            iat: time(next())?,
+            nbf: time(next())?,
+            jti: string(next())?,
+            act: any(next())?,
+            fva: any(next())?,
+            sts: string(next())?,
+            v: any(next())?,
+            o: any(next())?,
+            pla: string(next())?,
+            fea: string(next())?,
+            org_id: string(next())?,
+            org_slug: string(next())?,
+            org_role: string(next())?,
+            org_permissions: any(next())?,
+            other,
         })
     }
 

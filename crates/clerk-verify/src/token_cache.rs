@@ -20,10 +20,13 @@ use core::fmt;
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use jwt_core::{Algorithm, VerifyingKey};
 use serde_json::{Map, Value};
+
+use crate::claims::SessionClaims;
 
 /// The default [`TokenCacheOptions::max_entries`].
 pub const DEFAULT_TOKEN_CACHE_ENTRIES: usize = 4096;
@@ -99,6 +102,8 @@ pub(crate) struct Entry {
     keys: Box<[Arc<VerifyingKey>]>,
     /// The verified payload, exactly as signed.
     pub(crate) payload: Arc<Map<String, Value>>,
+    /// The payload as typed session claims, built on first use.
+    session: Arc<OnceLock<Result<SessionClaims, String>>>,
     /// Insertion number, to tell this entry from a later one for the same token.
     seq: u64,
 }
@@ -108,6 +113,15 @@ impl Entry {
     pub(crate) fn verified_with(&self, key: &Arc<VerifyingKey>) -> bool {
         self.keys.iter().any(|k| Arc::ptr_eq(k, key))
     }
+
+    /// The payload as [`SessionClaims`] (or why it is not), built by `build` the first time.
+    pub(crate) fn session_claims(
+        &self,
+        build: impl FnOnce(Map<String, Value>) -> Result<SessionClaims, String>,
+    ) -> &Result<SessionClaims, String> {
+        self.session
+            .get_or_init(|| build(Map::clone(&self.payload)))
+    }
 }
 
 /// What a full verification hands the cache.
@@ -116,7 +130,7 @@ pub(crate) struct Verified<'a> {
     pub(crate) kid: Option<&'a str>,
     pub(crate) alg: Algorithm,
     pub(crate) key: Arc<VerifyingKey>,
-    pub(crate) payload: Arc<Map<String, Value>>,
+    pub(crate) payload: Map<String, Value>,
 }
 
 /// The hash of a token, computed once per call.
@@ -218,16 +232,42 @@ impl TokenCache {
         }
     }
 
-    /// Remembers a verified token; an entry for the same token gains the key.
-    pub(crate) fn insert(&self, h: TokenHash, v: Verified<'_>) {
-        let Some(shard) = self.shard(h) else { return };
+    /// Remembers a verified token and returns its entry; an entry for the same token gains
+    /// the key.
+    pub(crate) fn insert(&self, h: TokenHash, v: Verified<'_>) -> Arc<Entry> {
+        let Verified {
+            token,
+            kid,
+            alg,
+            key,
+            payload,
+        } = v;
+        let mut payload = Arc::new(payload);
+        let mut session = Arc::default();
+        let mut keys = vec![Arc::clone(&key)];
+        let entry = |keys: Vec<Arc<VerifyingKey>>, payload, session, seq| {
+            Arc::new(Entry {
+                token: token.into(),
+                kid: kid.map(Into::into),
+                alg,
+                keys: keys.into_boxed_slice(),
+                payload,
+                session,
+                seq,
+            })
+        };
+        let Some(shard) = self.shard(h) else {
+            return entry(keys, payload, session, 0);
+        };
         let mut guard = write(shard);
         let shard = &mut *guard;
-        let mut keys = vec![Arc::clone(&v.key)];
-        if let Some(old) = shard.map.get(&h.0).filter(|e| *e.token == *v.token) {
-            if old.verified_with(&v.key) {
-                return;
+        if let Some(old) = shard.map.get(&h.0).filter(|e| *e.token == *token) {
+            if old.verified_with(&key) {
+                return Arc::clone(old);
             }
+            // The same bytes verified before: keep what was derived from them.
+            payload = Arc::clone(&old.payload);
+            session = Arc::clone(&old.session);
             // Newest first; the oldest copy is dropped past the bound.
             keys.extend(old.keys.iter().take(MAX_KEYS_PER_ENTRY - 1).map(Arc::clone));
         } else if !shard.map.contains_key(&h.0) {
@@ -242,15 +282,8 @@ impl TokenCache {
         }
         let seq = shard.next_seq;
         shard.next_seq = seq.wrapping_add(1);
-        let entry = Entry {
-            token: v.token.into(),
-            kid: v.kid.map(Into::into),
-            alg: v.alg,
-            keys: keys.into_boxed_slice(),
-            payload: v.payload,
-            seq,
-        };
-        shard.map.insert(h.0, Arc::new(entry));
+        let entry = entry(keys, payload, session, seq);
+        shard.map.insert(h.0, Arc::clone(&entry));
         shard.order.push_back((h.0, seq));
         // Replaced and removed entries leave stale items behind; keep the queue bounded.
         if shard.order.len() > 2 * self.shard_capacity + 8 {
@@ -259,6 +292,7 @@ impl TokenCache {
                 .order
                 .retain(|(h, seq)| map.get(h).is_some_and(|e| e.seq == *seq));
         }
+        entry
     }
 
     /// The number of tokens held.
@@ -296,7 +330,7 @@ mod tests {
                 kid: Some("k"),
                 alg: Algorithm::EdDSA,
                 key: Arc::clone(key),
-                payload: Arc::new(Map::new()),
+                payload: Map::new(),
             },
         );
     }

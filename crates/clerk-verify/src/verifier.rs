@@ -14,7 +14,7 @@ use crate::claims::SessionClaims;
 use crate::error::{self, ConfigError, MessageContext, TokenVerificationError};
 use crate::js;
 use crate::options::VerifyTokenOptions;
-use crate::token_cache::{self, TokenCache};
+use crate::token_cache::{self, Entry, TokenCache};
 
 /// A reusable verifier, built once from [`VerifyTokenOptions`] and shared by every request.
 ///
@@ -220,11 +220,19 @@ impl Verifier {
         token: &str,
         now: Timestamp,
     ) -> Result<SessionClaims, TokenVerificationError> {
-        let payload = self.verify_as_at::<Map<String, Value>>(token, now).await?;
-        SessionClaims::from_payload(payload).map_err(|detail| {
+        let to_error = |detail: String| {
             let e = jwt_core::Error::ClaimsDeserialize { detail };
             error::from_token_error(e, &self.inner.messages, || None)
-        })
+        };
+        if let Some(entry) = self.verify_cached(token, now).await? {
+            // Built once per entry; a hit clones the typed claims, not the JSON map.
+            return entry
+                .session_claims(SessionClaims::from_payload)
+                .clone()
+                .map_err(to_error);
+        }
+        let payload = self.verify_as_at::<Map<String, Value>>(token, now).await?;
+        SessionClaims::from_payload(payload).map_err(to_error)
     }
 
     /// Verifies a token now, deserializing its payload into `C`: a JWT template's claims
@@ -249,14 +257,28 @@ impl Verifier {
         token: &str,
         now: Timestamp,
     ) -> Result<C, TokenVerificationError> {
+        if let Some(entry) = self.verify_cached(token, now).await? {
+            return self.claims_from_map(Map::clone(&entry.payload));
+        }
+        let (verified, _) = self.verify_full::<C>(token, now, None).await?;
+        Ok(verified.into_claims())
+    }
+
+    /// With the token cache on (and the token short enough to cache), verifies through it:
+    /// the entry of a token that passes, from the cache or just verified and stored.
+    /// `Ok(None)`: no cache applies; verify in full.
+    async fn verify_cached(
+        &self,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Option<Arc<Entry>>, TokenVerificationError> {
         let inner = &*self.inner;
         let Some((cache, h)) = inner
             .token_cache
             .as_ref()
             .and_then(|c| Some((c, c.hash(token)?)))
         else {
-            let (verified, _) = self.verify_full::<C>(token, now, None).await?;
-            return Ok(verified.into_claims());
+            return Ok(None);
         };
         let mut resolved = None;
         if let Some(entry) = cache.get(token, h) {
@@ -276,7 +298,7 @@ impl Verifier {
                         Some(Map::clone(&entry.payload))
                     }));
                 }
-                return self.claims_from_map(Map::clone(&entry.payload));
+                return Ok(Some(entry));
             }
             // The source now answers with a key that never verified this token (a new copy,
             // or new key material under the same kid): verify in full with it.
@@ -294,18 +316,16 @@ impl Verifier {
         };
         let kid = verified.header().kid().map(str::to_owned);
         let alg = verified.algorithm();
-        let payload = Arc::new(verified.into_claims());
-        cache.insert(
+        Ok(Some(cache.insert(
             h,
             token_cache::Verified {
                 token,
                 kid: kid.as_deref(),
                 alg,
                 key: key.into_arc(),
-                payload: Arc::clone(&payload),
+                payload: verified.into_claims(),
             },
-        );
-        self.claims_from_map(Arc::unwrap_or_clone(payload))
+        )))
     }
 
     /// The number of verified tokens the [token cache](VerifyTokenOptions::token_cache) holds

@@ -136,6 +136,20 @@ async fn a_custom_type_that_does_not_fit_fails_the_same_on_a_hit() {
         .verify_as_at::<Map<String, Value>>(&token, at(NOW))
         .await
         .unwrap();
+
+    // A verified token whose claims do not fit SessionClaims (a numeric sid).
+    let mut payload = clerk_payload(NOW);
+    payload["sid"] = json!(5);
+    let token = rs256(&key, &payload);
+    let expected = plain.verify_at(&token, at(NOW)).await.unwrap_err();
+    assert_eq!(expected.reason(), Reason::TokenVerificationFailed);
+    for _ in 0..2 {
+        same(
+            &cached.verify_at(&token, at(NOW)).await.unwrap_err(),
+            &expected,
+        );
+    }
+    assert_eq!(cached.cached_tokens(), 2);
 }
 
 #[tokio::test]

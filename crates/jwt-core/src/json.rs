@@ -2,22 +2,22 @@
 //!
 //! serde_json keeps the last of two equal member names; a verifier must not, because two
 //! parsers reading the same token could then see different claims.
+//!
+//! Verification does not build a JSON tree to check a token. [`scan_object`] reads a decoded
+//! segment once, borrowing from it: it checks the grammar, the nesting depth and that member
+//! names are unique in every object (compared after unescaping), and captures the few
+//! top-level members the caller names — a string as a range of the text, a number as a
+//! number. A `serde_json::Map` is built only when someone asks for one ([`build_map`]), from
+//! text that has already passed the scan.
 
-use core::cell::Cell;
 use core::fmt;
+use std::borrow::Cow;
+use std::collections::HashSet;
 
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::map::Entry;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
-
-/// Why strict parsing failed, recorded beside serde's own error.
-#[derive(Default)]
-struct Fault {
-    duplicate: Cell<Option<()>>,
-    too_deep: Cell<bool>,
-}
 
 /// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
 ///
@@ -26,126 +26,728 @@ struct Fault {
 /// reported as what it is, whatever [`Limits::max_depth`](crate::Limits::max_depth) says.
 pub(crate) const MAX_DEPTH_CAP: u32 = 100;
 
-/// Parses `text` as a JSON object with unique member names at every level and nesting of at
-/// most `max_depth` (itself at most [`MAX_DEPTH_CAP`]).
-pub(crate) fn parse_object(
+/// Up to this many members, an object's names are checked for repeats by comparing each new
+/// name with the earlier ones (cheap for the dozen members a token has); past it, through a
+/// hash set, so that a hostile object with thousands of members stays linear.
+const LINEAR_NAME_CHECK: usize = 32;
+
+/// A string found in a segment: a range of the segment's text when it was written without
+/// escapes (the common case, no copy), or the unescaped string otherwise.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Text {
+    Span { start: usize, end: usize },
+    Owned(Box<str>),
+}
+
+impl Text {
+    /// The string, given the text it was found in.
+    pub(crate) fn resolve<'t>(&'t self, text: &'t str) -> &'t str {
+        match self {
+            // The range was taken from `text` itself, so it is in bounds and on char
+            // boundaries; the fallback is unreachable.
+            Text::Span { start, end } => text.get(*start..*end).unwrap_or_default(),
+            Text::Owned(s) => s,
+        }
+    }
+
+    /// Length in bytes of the (unescaped) string.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Text::Span { start, end } => end.saturating_sub(*start),
+            Text::Owned(s) => s.len(),
+        }
+    }
+}
+
+/// A captured top-level member value, as much of it as the checks read.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Scalar {
+    Str(Text),
+    /// A negative integer.
+    Int(i64),
+    /// A non-negative integer.
+    UInt(u64),
+    /// A number with a fraction or exponent, or an integer beyond 64 bits.
+    Float(f64),
+    Bool(bool),
+    /// An array whose elements are all strings (possibly none).
+    StrList(Vec<Text>),
+    /// `null`, an object, or an array with a non-string element.
+    Other,
+}
+
+/// What a successful scan found: the captured members (by position in the names given) and
+/// the number of top-level members.
+pub(crate) struct Scanned<const N: usize> {
+    pub(crate) captured: [Option<Scalar>; N],
+    pub(crate) members: usize,
+}
+
+/// Why a scan failed (the repeated name of a duplicate is kept in the scanner, so that this
+/// stays one byte wide on the hot path).
+#[derive(Clone, Copy)]
+enum Fault {
+    Malformed,
+    Duplicate,
+    TooDeep,
+}
+
+/// A member name seen in an object that is still open.
+struct Name<'t> {
+    /// The first up-to-eight bytes, so that most different names differ here.
+    prefix: u64,
+    name: Cow<'t, str>,
+}
+
+impl<'t> Name<'t> {
+    fn new(name: Cow<'t, str>) -> Self {
+        let mut head = [0u8; 8];
+        for (d, s) in head.iter_mut().zip(name.as_bytes()) {
+            *d = *s;
+        }
+        Name {
+            prefix: u64::from_le_bytes(head),
+            name,
+        }
+    }
+
+    fn same(&self, other: &Name<'_>) -> bool {
+        self.prefix == other.prefix
+            && self.name.len() == other.name.len()
+            && (self.name.len() <= 8 || self.name == other.name)
+    }
+}
+
+/// Whether `b` ends the fast run through a string: the quote, the backslash and the control
+/// characters JSON forbids inside strings.
+fn stops_string(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The end of the run of bytes from `pos` that need no attention inside a string (no quote,
+/// backslash or control character), eight bytes at a time.
+fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A high bit set in the lane of every byte of `x` that is zero.
+    let zero_lanes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    while let Some(chunk) = bytes.get(pos..pos.saturating_add(8)) {
+        let mut lanes = [0u8; 8];
+        lanes.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(lanes);
+        // Bytes below 0x20 (the subtraction borrows only through such lanes, or through
+        // lanes >= 0x80, which the `!x` mask clears), quotes and backslashes.
+        let stop = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
+            | zero_lanes(x ^ (ONES * u64::from(b'"')))
+            | zero_lanes(x ^ (ONES * u64::from(b'\\')));
+        if stop != 0 {
+            // The lowest flagged lane is always a real stop byte (a false flag can only sit
+            // above a real one), so this is exactly where the run ends.
+            return pos + (stop.trailing_zeros() / 8) as usize;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if stops_string(b) {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
+/// A JSON string token: where its content is, and whether it has escapes.
+struct StrToken {
+    start: usize,
+    end: usize,
+    escaped: bool,
+}
+
+/// A strict JSON reader over the decoded text that builds nothing.
+///
+/// It accepts exactly the grammar of RFC 8259 as serde_json reads it (serde_json builds the
+/// map later from the same text, and the tests hold the two to the same verdicts): only
+/// space, tab, CR and LF as whitespace; no trailing commas; numbers without leading zeros and
+/// within `f64` range; strings without raw control characters, with valid escapes and paired
+/// UTF-16 surrogates.
+struct Scanner<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    max_depth: u32,
+    /// Names of the members read so far in every open object, innermost last.
+    names: Vec<Name<'t>>,
+    /// The repeated name, after [`Fault::Duplicate`].
+    duplicate: Option<String>,
+}
+
+impl<'t> Scanner<'t> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Consumes `b` (after whitespace) or fails.
+    fn expect(&mut self, b: u8) -> Result<(), Fault> {
+        self.skip_ws();
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Fault::Malformed)
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, Fault> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos.saturating_add(4))
+            .ok_or(Fault::Malformed)?;
+        let mut n = 0u16;
+        for &d in digits {
+            let v = match d {
+                b'0'..=b'9' => d - b'0',
+                b'a'..=b'f' => d - b'a' + 10,
+                b'A'..=b'F' => d - b'A' + 10,
+                _ => return Err(Fault::Malformed),
+            };
+            n = (n << 4) | u16::from(v);
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+
+    /// Reads a string whose opening quote is at `pos`.
+    fn string(&mut self) -> Result<StrToken, Fault> {
+        self.pos += 1;
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            self.pos = plain_run(self.bytes, self.pos);
+            match self.peek() {
+                Some(b'"') => {
+                    let end = self.pos;
+                    self.pos += 1;
+                    return Ok(StrToken {
+                        start,
+                        end,
+                        escaped,
+                    });
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                // A raw control character, or the end of the text.
+                _ => return Err(Fault::Malformed),
+            }
+        }
+    }
+
+    /// Reads one escape sequence whose backslash is at `pos`.
+    #[cold]
+    fn escape(&mut self) -> Result<(), Fault> {
+        self.pos += 1;
+        let e = self.peek().ok_or(Fault::Malformed)?;
+        self.pos += 1;
+        match e {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => match self.hex4()? {
+                0xDC00..=0xDFFF => Err(Fault::Malformed),
+                0xD800..=0xDBFF => {
+                    let next = self.bytes.get(self.pos..self.pos.saturating_add(2));
+                    if next != Some(b"\\u") {
+                        return Err(Fault::Malformed);
+                    }
+                    self.pos += 2;
+                    if (0xDC00..=0xDFFF).contains(&self.hex4()?) {
+                        Ok(())
+                    } else {
+                        Err(Fault::Malformed)
+                    }
+                }
+                _ => Ok(()),
+            },
+            _ => Err(Fault::Malformed),
+        }
+    }
+
+    /// The content of a string token: borrowed when it has no escapes.
+    fn content(&self, t: &StrToken) -> Result<Cow<'t, str>, Fault> {
+        let raw = self.text.get(t.start..t.end).ok_or(Fault::Malformed)?;
+        if !t.escaped {
+            return Ok(Cow::Borrowed(raw));
+        }
+        // Rare: let serde_json unescape the token, quotes included.
+        let quoted = self
+            .text
+            .get(t.start.saturating_sub(1)..t.end.saturating_add(1))
+            .ok_or(Fault::Malformed)?;
+        serde_json::from_str::<String>(quoted)
+            .map(Cow::Owned)
+            .map_err(|_| Fault::Malformed)
+    }
+
+    fn text_of(&self, t: &StrToken) -> Result<Text, Fault> {
+        if t.escaped {
+            Ok(Text::Owned(self.content(t)?.into_owned().into_boxed_str()))
+        } else {
+            Ok(Text::Span {
+                start: t.start,
+                end: t.end,
+            })
+        }
+    }
+
+    /// Reads a number starting at `pos`. Short integers are read here; anything longer, or
+    /// with a fraction or exponent, is handed to serde_json so that range and value are
+    /// exactly what it would give.
+    fn number(&mut self) -> Result<Scalar, Fault> {
+        let start = self.pos;
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = self.peek() {
+                    self.pos += 1;
+                }
+            }
+            _ => return Err(Fault::Malformed),
+        }
+        let int_end = self.pos;
+        let mut simple = int_end - int_start <= 18;
+        if self.peek() == Some(b'.') {
+            simple = false;
+            self.pos += 1;
+            let digits = self.pos;
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+            }
+            if self.pos == digits {
+                return Err(Fault::Malformed);
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            simple = false;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            let digits = self.pos;
+            while let Some(b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+            }
+            if self.pos == digits {
+                return Err(Fault::Malformed);
+            }
+        }
+        let digits = self.bytes.get(int_start..int_end).unwrap_or_default();
+        if simple {
+            let mut v = 0u64;
+            for d in digits {
+                v = v * 10 + u64::from(d - b'0');
+            }
+            return Ok(match (negative, v) {
+                (false, v) => Scalar::UInt(v),
+                // serde_json reads -0 as a float.
+                (true, 0) => Scalar::Float(-0.0),
+                // At most 18 digits: the negation fits.
+                (true, v) => Scalar::Int(0i64.saturating_sub_unsigned(v)),
+            });
+        }
+        let token = self.text.get(start..self.pos).ok_or(Fault::Malformed)?;
+        let n: serde_json::Number = serde_json::from_str(token).map_err(|_| Fault::Malformed)?;
+        Ok(if let Some(u) = n.as_u64() {
+            Scalar::UInt(u)
+        } else if let Some(i) = n.as_i64() {
+            Scalar::Int(i)
+        } else {
+            n.as_f64().map_or(Scalar::Other, Scalar::Float)
+        })
+    }
+
+    fn literal(&mut self, word: &[u8], value: Scalar) -> Result<Scalar, Fault> {
+        if self
+            .bytes
+            .get(self.pos..self.pos.saturating_add(word.len()))
+            == Some(word)
+        {
+            self.pos += word.len();
+            Ok(value)
+        } else {
+            Err(Fault::Malformed)
+        }
+    }
+
+    /// Reads one value at `depth`. With `keep`, a string, number or boolean is returned (an
+    /// array as [`Scalar::StrList`] when all its elements are strings); otherwise the value is
+    /// only checked and the result is [`Scalar::Other`].
+    fn value(&mut self, depth: u32, keep: bool) -> Result<Scalar, Fault> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b'{') => {
+                if depth >= self.max_depth {
+                    return Err(Fault::TooDeep);
+                }
+                self.object(depth, None).map(|_| Scalar::Other)
+            }
+            Some(b'[') => {
+                if depth >= self.max_depth {
+                    return Err(Fault::TooDeep);
+                }
+                self.array(depth, keep)
+            }
+            Some(b'"') => {
+                let t = self.string()?;
+                if keep {
+                    self.text_of(&t).map(Scalar::Str)
+                } else {
+                    Ok(Scalar::Other)
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal(b"true", Scalar::Bool(true)),
+            Some(b'f') => self.literal(b"false", Scalar::Bool(false)),
+            Some(b'n') => self.literal(b"null", Scalar::Other),
+            _ => Err(Fault::Malformed),
+        }
+    }
+
+    fn array(&mut self, depth: u32, keep: bool) -> Result<Scalar, Fault> {
+        self.pos += 1;
+        let inner = depth.saturating_add(1);
+        let mut list = keep.then(Vec::new);
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(list.map_or(Scalar::Other, Scalar::StrList));
+        }
+        loop {
+            match (self.value(inner, list.is_some())?, &mut list) {
+                (Scalar::Str(t), Some(l)) => l.push(t),
+                _ => list = None,
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(list.map_or(Scalar::Other, Scalar::StrList));
+                }
+                _ => return Err(Fault::Malformed),
+            }
+        }
+    }
+
+    /// Reads an object whose `{` is at `pos`, at `depth`; returns its member count. With
+    /// `capture`, members with one of its names are kept in its slots.
+    fn object(
+        &mut self,
+        depth: u32,
+        mut capture: Option<(&[Name<'_>], &mut [Option<Scalar>])>,
+    ) -> Result<usize, Fault> {
+        self.pos += 1;
+        let start = self.names.len();
+        let inner = depth.saturating_add(1);
+        let mut set: Option<HashSet<Cow<'t, str>>> = None;
+        let mut count = 0usize;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(0);
+        }
+        loop {
+            self.skip_ws();
+            if self.peek() != Some(b'"') {
+                return Err(Fault::Malformed);
+            }
+            let token = self.string()?;
+            let name = Name::new(self.content(&token)?);
+            self.expect(b':')?;
+            let slot = capture.as_mut().and_then(|(wanted, slots)| {
+                let i = wanted.iter().position(|w| w.same(&name))?;
+                slots.get_mut(i)
+            });
+            match slot {
+                Some(slot) => *slot = Some(self.value(inner, true)?),
+                None => {
+                    self.value(inner, false)?;
+                }
+            }
+            // The value is read before the name is checked, as a tree-building parser would.
+            count = count.saturating_add(1);
+            let fresh = match &mut set {
+                Some(set) if set.contains(name.name.as_ref()) => Err(name.name),
+                Some(set) => {
+                    set.insert(name.name);
+                    Ok(())
+                }
+                None => {
+                    let seen = self.names.get(start..).unwrap_or_default();
+                    if seen.iter().any(|n| n.same(&name)) {
+                        Err(name.name)
+                    } else {
+                        self.names.push(name);
+                        if count > LINEAR_NAME_CHECK {
+                            set = Some(self.names.drain(start..).map(|n| n.name).collect());
+                        }
+                        Ok(())
+                    }
+                }
+            };
+            if let Err(repeated) = fresh {
+                self.duplicate = Some(truncate(&repeated));
+                return Err(Fault::Duplicate);
+            }
+            self.skip_ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.names.truncate(start);
+                    return Ok(count);
+                }
+                _ => return Err(Fault::Malformed),
+            }
+        }
+    }
+}
+
+/// Scans `text` as a JSON object with unique member names at every level and nesting of at
+/// most `max_depth` (itself at most [`MAX_DEPTH_CAP`]), capturing the top-level members
+/// named in `names`.
+pub(crate) fn scan_object<const N: usize>(
     text: &str,
     part: Part,
     max_depth: u32,
-) -> Result<Map<String, Value>, Error> {
-    let max_depth = max_depth.min(MAX_DEPTH_CAP);
-    let fault = Fault::default();
-    let dup_name: Cell<Option<String>> = Cell::new(None);
-    let seed = Strict {
-        depth: 0,
-        max_depth,
-        fault: &fault,
-        dup_name: &dup_name,
-        top: true,
+    names: &[&str; N],
+) -> Result<Scanned<N>, Error> {
+    let wanted = names.map(|n| Name::new(Cow::Borrowed(n)));
+    let mut captured = [const { None }; N];
+    let mut sc = Scanner {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        max_depth: max_depth.min(MAX_DEPTH_CAP),
+        // Room for the members of a typical token without growing.
+        names: Vec::with_capacity(16),
+        duplicate: None,
     };
-    let mut de = serde_json::Deserializer::from_str(text);
-    let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    match result {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(Error::MalformedJson { part }),
-        Err(_) if fault.duplicate.get().is_some() => Err(Error::DuplicateMember {
-            part,
-            name: dup_name.take().unwrap_or_default(),
-        }),
-        Err(_) if fault.too_deep.get() => Err(Error::NestingTooDeep { part }),
-        Err(_) => Err(Error::MalformedJson { part }),
-    }
-}
-
-#[derive(Clone, Copy)]
-struct Strict<'f> {
-    depth: u32,
-    max_depth: u32,
-    fault: &'f Fault,
-    dup_name: &'f Cell<Option<String>>,
-    top: bool,
-}
-
-impl Strict<'_> {
-    fn nested(self) -> Self {
-        Strict {
-            depth: self.depth.saturating_add(1),
-            top: false,
-            ..self
+    sc.skip_ws();
+    let result = match sc.peek() {
+        // The top-level object is always allowed; its members are at depth 1.
+        Some(b'{') => sc.object(0, Some((&wanted, &mut captured))).map(Some),
+        // Any other value is still read, so that its own faults are reported, then refused.
+        _ => sc.value(0, false).map(|_| None),
+    };
+    let result = result.and_then(|members| {
+        sc.skip_ws();
+        if sc.pos == text.len() {
+            members.ok_or(Fault::Malformed)
+        } else {
+            Err(Fault::Malformed)
         }
+    });
+    match result {
+        Ok(members) => Ok(Scanned { captured, members }),
+        Err(Fault::Malformed) => Err(Error::MalformedJson { part }),
+        Err(Fault::Duplicate) => Err(Error::DuplicateMember {
+            part,
+            name: sc.duplicate.unwrap_or_default(),
+        }),
+        Err(Fault::TooDeep) => Err(Error::NestingTooDeep { part }),
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Strict<'_> {
-    type Value = Value;
+pub(crate) use tree::parse_object;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
+/// Builds the object in `text` as a map, with room for `members` members.
+///
+/// Meant for text that [`scan_object`] accepted: its member names are unique, so inserting
+/// each member is exactly what a strict parser would have built. Text that is not an object
+/// gives `None`.
+pub(crate) fn build_map(text: &str, members: usize) -> Option<Map<String, Value>> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let map = MapSeed(members).deserialize(&mut de).ok()?;
+    de.end().ok().map(|()| map)
+}
+
+struct MapSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for MapSeed {
+    type Value = Map<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for Strict<'_> {
-    type Value = Value;
+impl<'de> Visitor<'de> for MapSeed {
+    type Value = Map<String, Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a json value")
+        f.write_str("a json object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut out = Map::with_capacity(self.0);
+        while let Some((k, v)) = map.next_entry::<String, Value>()? {
+            out.insert(k, v);
+        }
+        Ok(out)
+    }
+}
+
+/// The strict parser that builds the map while it checks: one pass, used when the caller wants
+/// the map of all members anyway (it is cheaper than a scan followed by a map). It is also the
+/// reference the scanner is tested against: for every input both give the same verdict.
+mod tree {
+    use core::cell::Cell;
+    use core::fmt;
+
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    use serde_json::map::Entry;
+    use serde_json::{Map, Value};
+
+    use super::MAX_DEPTH_CAP;
+    use crate::error::{Error, Part, truncate};
+
+    /// Why strict parsing failed, recorded beside serde's own error.
+    #[derive(Default)]
+    struct Fault {
+        duplicate: Cell<Option<()>>,
+        too_deep: Cell<bool>,
     }
 
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    /// Parses `text` as a JSON object with unique member names at every level and nesting of at
+    /// most `max_depth` (itself at most [`MAX_DEPTH_CAP`]).
+    pub(crate) fn parse_object(
+        text: &str,
+        part: Part,
+        max_depth: u32,
+    ) -> Result<Map<String, Value>, Error> {
+        let max_depth = max_depth.min(MAX_DEPTH_CAP);
+        let fault = Fault::default();
+        let dup_name: Cell<Option<String>> = Cell::new(None);
+        let seed = Strict {
+            depth: 0,
+            max_depth,
+            fault: &fault,
+            dup_name: &dup_name,
+            top: true,
+        };
+        let mut de = serde_json::Deserializer::from_str(text);
+        let result = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        match result {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(_) => Err(Error::MalformedJson { part }),
+            Err(_) if fault.duplicate.get().is_some() => Err(Error::DuplicateMember {
+                part,
+                name: dup_name.take().unwrap_or_default(),
+            }),
+            Err(_) if fault.too_deep.get() => Err(Error::NestingTooDeep { part }),
+            Err(_) => Err(Error::MalformedJson { part }),
+        }
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        if self.depth >= self.max_depth {
-            self.fault.too_deep.set(true);
-            return Err(serde::de::Error::custom("nesting too deep"));
-        }
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(self.nested())? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
+    #[derive(Clone, Copy)]
+    struct Strict<'f> {
+        depth: u32,
+        max_depth: u32,
+        fault: &'f Fault,
+        dup_name: &'f Cell<Option<String>>,
+        top: bool,
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        if self.depth >= self.max_depth && !self.top {
-            self.fault.too_deep.set(true);
-            return Err(serde::de::Error::custom("nesting too deep"));
-        }
-        let mut out = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let v = map.next_value_seed(self.nested())?;
-            // One hash and probe per member: the entry both detects a repeat and inserts.
-            match out.entry(key) {
-                Entry::Vacant(slot) => {
-                    slot.insert(v);
-                }
-                Entry::Occupied(slot) => {
-                    self.fault.duplicate.set(Some(()));
-                    self.dup_name.set(Some(truncate(slot.key())));
-                    return Err(serde::de::Error::custom("duplicate member"));
-                }
+    impl Strict<'_> {
+        fn nested(self) -> Self {
+            Strict {
+                depth: self.depth.saturating_add(1),
+                top: false,
+                ..self
             }
         }
-        Ok(Value::Object(out))
+    }
+
+    impl<'de> DeserializeSeed<'de> for Strict<'_> {
+        type Value = Value;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Strict<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a json value")
+        }
+
+        fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+            Ok(Value::Bool(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+            Ok(Value::from(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+            Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+            Ok(Value::String(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Value, E> {
+            Ok(Value::String(v))
+        }
+        fn visit_unit<E>(self) -> Result<Value, E> {
+            Ok(Value::Null)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+            if self.depth >= self.max_depth {
+                self.fault.too_deep.set(true);
+                return Err(serde::de::Error::custom("nesting too deep"));
+            }
+            let mut out = Vec::new();
+            while let Some(v) = seq.next_element_seed(self.nested())? {
+                out.push(v);
+            }
+            Ok(Value::Array(out))
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            if self.depth >= self.max_depth && !self.top {
+                self.fault.too_deep.set(true);
+                return Err(serde::de::Error::custom("nesting too deep"));
+            }
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let v = map.next_value_seed(self.nested())?;
+                // One hash and probe per member: the entry both detects a repeat and inserts.
+                match out.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(v);
+                    }
+                    Entry::Occupied(slot) => {
+                        self.fault.duplicate.set(Some(()));
+                        self.dup_name.set(Some(truncate(slot.key())));
+                        return Err(serde::de::Error::custom("duplicate member"));
+                    }
+                }
+            }
+            Ok(Value::Object(out))
+        }
     }
 }
 
@@ -153,52 +755,92 @@ impl<'de> Visitor<'de> for Strict<'_> {
 mod tests {
     use super::*;
 
-    fn parse(s: &str) -> Result<Map<String, Value>, Error> {
-        parse_object(s, Part::Payload, 4)
+    fn scan(s: &str) -> Result<Scanned<2>, Error> {
+        scan_object(s, Part::Payload, 4, &["a", "b"])
+    }
+
+    fn dup(name: &str) -> Error {
+        Error::DuplicateMember {
+            part: Part::Payload,
+            name: name.into(),
+        }
     }
 
     #[test]
     fn duplicates_at_any_depth() {
+        assert_eq!(scan(r#"{"a":1,"a":2}"#).err(), Some(dup("a")));
+        assert_eq!(scan(r#"{"x":{"b":1,"b":1}}"#).err(), Some(dup("b")));
+        assert_eq!(scan(r#"{"a":[{"c":1,"c":1}]}"#).err(), Some(dup("c")));
+        // Escapes are decoded before comparison: "\u0061" is "a", in names of any length.
+        assert_eq!(scan(r#"{"a":1,"\u0061":2}"#).err(), Some(dup("a")));
         assert_eq!(
-            parse(r#"{"a":1,"a":2}"#).unwrap_err(),
-            Error::DuplicateMember {
-                part: Part::Payload,
-                name: "a".into()
-            }
+            scan(r#"{"x":{"long_name_1":1,"long_n\u0061me_1":2}}"#).err(),
+            Some(dup("long_name_1"))
         );
+        // Names that share their first eight bytes, or differ only in length, are distinct.
+        assert!(scan(r#"{"abcdefgh1":1,"abcdefgh2":2,"abcdefgh":3,"abcdefg":4}"#).is_ok());
+        assert!(scan(r#"{"a":[{"b":1},{"b":1}]}"#).is_ok());
+        // The same name in sibling and nested objects is fine.
+        assert!(scan(r#"{"a":{"a":{"a":1}},"b":{"a":1}}"#).is_ok());
+    }
+
+    #[test]
+    fn duplicates_in_large_objects() {
+        for n in [
+            LINEAR_NAME_CHECK - 1,
+            LINEAR_NAME_CHECK,
+            LINEAR_NAME_CHECK + 1,
+            500,
+        ] {
+            let members: Vec<String> = (0..n).map(|i| format!("\"m{i}\":{i}")).collect();
+            let ok = format!("{{{}}}", members.join(","));
+            assert!(scan(&ok).is_ok(), "{n}");
+            for repeat in [0, n / 2, n - 1] {
+                let bad = format!("{{{},\"m{repeat}\":0}}", members.join(","));
+                assert_eq!(scan(&bad).err(), Some(dup(&format!("m{repeat}"))), "{n}");
+                // Nested, and followed by more members of the outer object.
+                let bad = format!("{{\"o\":{bad},\"z\":1}}");
+                assert_eq!(scan(&bad).err(), Some(dup(&format!("m{repeat}"))), "{n}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeat_is_reported_after_its_value_is_read() {
+        // As a tree-building parser reports it: the value's own fault comes first.
+        let deep = r#"{"a":1,"a":[[[[1]]]]}"#;
         assert_eq!(
-            parse(r#"{"a":{"b":1,"b":1}}"#).unwrap_err(),
-            Error::DuplicateMember {
-                part: Part::Payload,
-                name: "b".into()
-            }
+            scan(deep).err(),
+            Some(Error::NestingTooDeep {
+                part: Part::Payload
+            })
         );
-        // Escapes are decoded before comparison: "\u0061" is "a".
-        assert_eq!(
-            parse(r#"{"a":1,"\u0061":2}"#).unwrap_err(),
-            Error::DuplicateMember {
-                part: Part::Payload,
-                name: "a".into()
-            }
-        );
-        assert!(parse(r#"{"a":[{"b":1},{"b":1}]}"#).is_ok());
+        assert_eq!(scan(r#"{"a":1,"a":2 x"#).err(), Some(dup("a")));
     }
 
     #[test]
     fn depth_limit() {
-        assert!(parse(r#"{"a":[[[1]]]}"#).is_ok());
-        assert_eq!(
-            parse(r#"{"a":[[[[1]]]]}"#).unwrap_err(),
-            Error::NestingTooDeep {
-                part: Part::Payload
-            }
-        );
+        assert!(scan(r#"{"a":[[[1]]]}"#).is_ok());
+        assert!(scan(r#"{"x":[[[1]]]}"#).is_ok());
+        for s in [
+            r#"{"a":[[[[1]]]]}"#,
+            r#"{"x":[[[[1]]]]}"#,
+            r#"{"x":{"y":{"z":{"w":{}}}}}"#,
+        ] {
+            assert_eq!(
+                scan(s).err(),
+                Some(Error::NestingTooDeep {
+                    part: Part::Payload
+                }),
+                "{s}"
+            );
+        }
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
         assert_eq!(
-            parse(&deep).unwrap_err(),
-            Error::NestingTooDeep {
+            scan(&deep).err(),
+            Some(Error::NestingTooDeep {
                 part: Part::Payload
-            }
+            })
         );
     }
 
@@ -207,11 +849,11 @@ mod tests {
         let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
         // The top-level object counts as the first level.
         let cap = MAX_DEPTH_CAP as usize;
-        assert!(parse_object(&deep(cap - 1), Part::Header, u32::MAX).is_ok());
+        assert!(scan_object(&deep(cap - 1), Part::Header, u32::MAX, &[]).is_ok());
         for n in [cap, 127, 128, 129, 5_000] {
             assert_eq!(
-                parse_object(&deep(n), Part::Header, u32::MAX).unwrap_err(),
-                Error::NestingTooDeep { part: Part::Header },
+                scan_object(&deep(n), Part::Header, u32::MAX, &[]).err(),
+                Some(Error::NestingTooDeep { part: Part::Header }),
                 "{n}"
             );
         }
@@ -221,12 +863,342 @@ mod tests {
     fn only_objects() {
         for s in ["[]", "1", "\"x\"", "null", "{} {}", "{", "", "{\"a\":1,}"] {
             assert_eq!(
-                parse(s).unwrap_err(),
-                Error::MalformedJson {
+                scan(s).err(),
+                Some(Error::MalformedJson {
                     part: Part::Payload
-                },
+                }),
                 "{s}"
             );
         }
+    }
+
+    #[test]
+    fn captures() {
+        let text = r#"{"z":[1],"a":"plain","b":"esc\u0061ped"}"#;
+        let s = scan(text).unwrap();
+        assert_eq!(s.members, 3);
+        let [Some(Scalar::Str(a)), Some(Scalar::Str(b))] = &s.captured else {
+            panic!("{:?}", s.captured)
+        };
+        assert!(matches!(a, Text::Span { .. }));
+        assert_eq!(a.resolve(text), "plain");
+        assert_eq!(b, &Text::Owned("escaped".into()));
+        let cases = [
+            (r#"{"a":-3}"#, Scalar::Int(-3)),
+            (r#"{"a":3}"#, Scalar::UInt(3)),
+            (r#"{"a":18446744073709551615}"#, Scalar::UInt(u64::MAX)),
+            (r#"{"a":1.5}"#, Scalar::Float(1.5)),
+            (r#"{"a":1e400}"#, Scalar::Other),
+            (r#"{"a":true}"#, Scalar::Bool(true)),
+            (r#"{"a":null}"#, Scalar::Other),
+            (r#"{"a":{"b":1}}"#, Scalar::Other),
+            (r#"{"a":["x",1]}"#, Scalar::Other),
+            (r#"{"a":[]}"#, Scalar::StrList(Vec::new())),
+        ];
+        for (text, want) in cases {
+            match scan(text) {
+                Ok(s) => assert_eq!(s.captured[0], Some(want), "{text}"),
+                // serde_json refuses numbers that overflow f64.
+                Err(e) => assert_eq!(e.code(), "malformed-json", "{text}"),
+            }
+        }
+        let text = r#"{"a":["x","\u0079"]}"#;
+        let s = scan(text).unwrap();
+        let Some(Scalar::StrList(items)) = &s.captured[0] else {
+            panic!()
+        };
+        let items: Vec<&str> = items.iter().map(|t| t.resolve(text)).collect();
+        assert_eq!(items, ["x", "y"]);
+        // Only top-level members are captured.
+        assert_eq!(scan(r#"{"x":{"a":1}}"#).unwrap().captured, [None, None]);
+    }
+
+    /// The scanner's verdict, captured values and member count against the tree-building
+    /// parser's, for one text.
+    fn agrees_with_the_oracle(text: &str, depth: u32) {
+        const NAMES: [&str; 4] = ["a", "b", "long_name_x", "n"];
+        let ours = scan_object(text, Part::Payload, depth, &NAMES);
+        let theirs = tree::parse_object(text, Part::Payload, depth);
+        match (ours, theirs) {
+            (Ok(scan), Ok(map)) => {
+                assert_eq!(scan.members, map.len(), "{text}");
+                assert_eq!(build_map(text, scan.members).as_ref(), Some(&map), "{text}");
+                for (name, got) in NAMES.iter().zip(&scan.captured) {
+                    let want = map.get(*name);
+                    let same = match (got, want) {
+                        (None, None) => true,
+                        (Some(Scalar::Str(t)), Some(Value::String(s))) => t.resolve(text) == s,
+                        (Some(Scalar::UInt(u)), Some(Value::Number(n))) => n.as_u64() == Some(*u),
+                        (Some(Scalar::Int(i)), Some(Value::Number(n))) => {
+                            !n.is_u64() && n.as_i64() == Some(*i)
+                        }
+                        (Some(Scalar::Float(f)), Some(Value::Number(n))) => {
+                            n.is_f64() && n.as_f64().map(f64::to_bits) == Some(f.to_bits())
+                        }
+                        (Some(Scalar::Bool(b)), Some(Value::Bool(c))) => b == c,
+                        (Some(Scalar::StrList(l)), Some(Value::Array(a))) => {
+                            l.len() == a.len()
+                                && l.iter()
+                                    .zip(a)
+                                    .all(|(t, v)| v.as_str() == Some(t.resolve(text)))
+                        }
+                        (Some(Scalar::Other), Some(Value::Array(a))) => {
+                            a.iter().any(|v| !v.is_string())
+                        }
+                        (Some(Scalar::Other), Some(Value::Null | Value::Object(_))) => true,
+                        _ => false,
+                    };
+                    assert!(same, "{text}: {name}: {got:?} vs {want:?}");
+                }
+            }
+            (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
+            (a, b) => panic!("{text}: scanner {:?}, tree parser {:?}", a.err(), b.err()),
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_tree_parser_on_edge_cases() {
+        let cases = [
+            r#"{}"#,
+            r#" { } "#,
+            "\t{\r\n\"a\" : 1 }\n",
+            "{\u{b}}",
+            "\u{feff}{}",
+            r#"{"a":01}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":-0.0}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":1e+}"#,
+            r#"{"a":1E-2}"#,
+            r#"{"a":1e400}"#,
+            r#"{"a":0e400}"#,
+            r#"{"a":1e-400}"#,
+            r#"{"x":1e400}"#,
+            r#"{"a":123456789012345678}"#,
+            r#"{"a":1234567890123456789}"#,
+            r#"{"a":18446744073709551615}"#,
+            r#"{"a":18446744073709551616}"#,
+            r#"{"a":-9223372036854775808}"#,
+            r#"{"a":-9223372036854775809}"#,
+            r#"{"a":-123456789012345678}"#,
+            r#"{"a":100000000000000000000000000000000000000000000000000}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":0x10}"#,
+            r#"{"a":NaN}"#,
+            r#"{"a":Infinity}"#,
+            r#"{"a":true,"b":false,"n":null}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":True}"#,
+            r#"{"a":"\u0000"}"#,
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":\"\u{7f}\"}",
+            r#"{"a":"\ud83d\ude00"}"#,
+            r#"{"a":"\ud83d"}"#,
+            r#"{"a":"\ud83dx"}"#,
+            r#"{"a":"\ud83d\u0041"}"#,
+            r#"{"a":"\ude00"}"#,
+            r#"{"a":"\uDBFF\uDFFF"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"\u12g4"}"#,
+            r#"{"a":"\x41"}"#,
+            r#"{"a":"\'"}"#,
+            r#"{"a":"\/\b\f\n\r\t\"\\"}"#,
+            r#"{"a":"unterminated}"#,
+            r#"{"\u0061":1,"b":2}"#,
+            r#"{"long_name_x":1,"long_name_\u0078":2}"#,
+            r#"{"long_name_x":"v","long_name_y":2}"#,
+            r#"{"a":[],"b":["x","y"],"n":["x",{}]}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":[,1]}"#,
+            r#"{"a":1,}"#,
+            r#"{,"a":1}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":1 "b":2}"#,
+            r#"{a:1}"#,
+            r#"{'a':1}"#,
+            r#"{"a":1}}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":1} {}"#,
+            r#"{"a":1}/*c*/"#,
+            r#"[{"a":1,"a":2}]"#,
+            r#"[[[[[[1]]]]]]"#,
+            r#""s""#,
+            r#"12"#,
+            r#"null"#,
+            r#""#,
+            r#"   "#,
+            r#"{"a":[{"b":[{"c":[1]}]}]}"#,
+            r#"{"a":{"b":{"c":{"d":{}}}}}"#,
+            r#"{"a":1,"a":[[[[[[[1]]]]]]]}"#,
+            r#"{"a":1,"a":2,}"#,
+            r#"{"a":1,"a":2 "#,
+            "{\"é\":1,\"\\u00e9\":2}",
+            "{\"a\":\"é😀\"}",
+        ];
+        for text in cases {
+            for depth in [0, 1, 2, 4, 32] {
+                agrees_with_the_oracle(text, depth);
+            }
+        }
+    }
+
+    /// JSON text from a generated tree, written the many ways JSON allows (escaped names,
+    /// whitespace), with names from a small set so that repeats happen.
+    fn write(v: &Gen, out: &mut String, style: u32) {
+        let ws = |out: &mut String, k: u32| match (style >> (k % 16)) & 3 {
+            0 => {}
+            1 => out.push(' '),
+            2 => out.push_str("\n\t"),
+            _ => out.push_str(" \r\n"),
+        };
+        match v {
+            Gen::Lit(s) => out.push_str(s),
+            Gen::Arr(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(out, i as u32);
+                    write(item, out, style.rotate_left(3));
+                }
+                out.push(']');
+            }
+            Gen::Obj(members) => {
+                out.push('{');
+                for (i, (name, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    ws(out, i as u32 + 1);
+                    if (style >> (i % 32)) & 1 == 1 && !name.is_empty() {
+                        // The first character as a \u escape.
+                        let mut chars = name.chars();
+                        let first = chars.next().map_or(0, u32::from);
+                        out.push_str(&format!("\"\\u{first:04x}{}\"", chars.as_str()));
+                    } else {
+                        out.push_str(&format!("\"{name}\""));
+                    }
+                    out.push(':');
+                    ws(out, i as u32 + 2);
+                    write(value, out, style.rotate_left(5));
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum Gen {
+        Lit(String),
+        Arr(Vec<Gen>),
+        Obj(Vec<(String, Gen)>),
+    }
+
+    fn gen_strategy() -> impl proptest::strategy::Strategy<Value = Gen> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just("1".to_owned()),
+            Just("-7".to_owned()),
+            Just("1.5e3".to_owned()),
+            Just("-0".to_owned()),
+            Just("12345678901234567890".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            Just(r#""s""#.to_owned()),
+            Just(r#""\u00e9\n""#.to_owned()),
+            Just(r#""""#.to_owned()),
+        ]
+        .prop_map(Gen::Lit);
+        let names = prop_oneof![
+            Just("a".to_owned()),
+            Just("b".to_owned()),
+            Just("n".to_owned()),
+            Just("long_name_x".to_owned()),
+            Just("long_name_y".to_owned()),
+            Just("c".to_owned()),
+        ];
+        leaf.prop_recursive(5, 40, 6, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Gen::Arr),
+                prop::collection::vec((names.clone(), inner), 0..6).prop_map(Gen::Obj),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The eight-at-a-time run finder stops exactly where a byte-by-byte loop would.
+        #[test]
+        fn plain_run_stops_at_the_first_stop_byte(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::Just(b'"'),
+                    proptest::prelude::Just(b'\\'),
+                    0u8..0x20,
+                    0x20u8..=0xff,
+                    0x20u8..=0xff,
+                    0x20u8..=0xff,
+                ],
+                0..40,
+            ),
+            from in 0usize..40,
+        ) {
+            let from = from.min(bytes.len());
+            let want = bytes
+                .iter()
+                .skip(from)
+                .position(|b| stops_string(*b))
+                .map_or(bytes.len(), |i| from + i);
+            proptest::prop_assert_eq!(plain_run(&bytes, from), want);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+        /// Generated documents, and the same documents with one byte changed, inserted or
+        /// removed: the scanner and the tree-building parser always agree.
+        #[test]
+        fn agrees_with_the_tree_parser_on_generated_text(
+            members in proptest::collection::vec(("[abn]|long_name_[xy]", gen_strategy()), 0..6),
+            style in proptest::prelude::any::<u32>(),
+            edit in proptest::prelude::any::<(u16, u8, u8)>(),
+            depth in 1u32..6,
+        ) {
+            let mut text = String::new();
+            write(&Gen::Obj(members), &mut text, style);
+            agrees_with_the_oracle(&text, depth);
+            let alphabet = b"{}[]:,\"\\ u0123456789.eE+-tfnrlasx";
+            let (at, what, byte) = edit;
+            let mut bytes = text.into_bytes();
+            let at = usize::from(at) % (bytes.len() + 1);
+            let byte = alphabet[usize::from(byte) % alphabet.len()];
+            match what % 3 {
+                0 if at < bytes.len() => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                _ => {}
+            }
+            if let Ok(text) = String::from_utf8(bytes) {
+                agrees_with_the_oracle(&text, depth);
+            }
+        }
+    }
+
+    #[test]
+    fn the_map_is_what_a_tree_building_parser_gives() {
+        let text = r#"{"b":1,"a":[1.5,-2,"x",null,{"c":true}],"\u0063":"d"}"#;
+        let map = build_map(text, 3).unwrap();
+        let value: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(Value::Object(map.clone()), value);
+        let order: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+        assert_eq!(build_map("[1]", 1), None);
     }
 }

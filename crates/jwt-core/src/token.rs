@@ -1,11 +1,14 @@
 //! Compact JWS parsing: from untrusted text to a header and claims that nobody trusts yet.
 
+use core::fmt;
+use std::sync::OnceLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
-use crate::json::parse_object;
+use crate::json::{Scalar, Scanned, Text, build_map, parse_object, scan_object};
 use crate::{Algorithm, VerifyingKey};
 
 /// Longest `kid` accepted, in bytes. `kid` is an opaque map key; nothing longer is plausible.
@@ -31,50 +34,43 @@ impl Default for Limits {
     }
 }
 
+/// The header parameters [`Header`] reads, in the order of its slots.
+const HEADER_NAMES: [&str; 7] = ["alg", "kid", "crit", "b64", "typ", "cty", "cat"];
+
+/// The registered claims validation reads, in the order of [`Payload::claims`]'s slots.
+pub(crate) const CLAIM_NAMES: [&str; 7] = ["sub", "aud", "azp", "iss", "exp", "nbf", "iat"];
+
 /// The protected header of a token, as the token claims it to be.
 ///
 /// Nothing here is trusted: it is what the key selection step reads (`alg`, `kid`) before the
 /// signature is checked. `jwk`, `jku`, `x5u` and `x5c` are never used to find a key; they
 /// are only visible through [`Header::get`].
-#[derive(Clone, Debug, PartialEq)]
+///
+/// The named parameters are read from the decoded header text without copies; the map of all
+/// parameters ([`Header::members`]) is built the first time it is asked for.
+#[derive(Clone)]
 pub struct Header {
-    alg: String,
-    kid: Option<String>,
-    typ: Option<String>,
-    cty: Option<String>,
-    cat: Option<String>,
-    members: Map<String, Value>,
+    text: String,
+    alg: Text,
+    kid: Option<Text>,
+    typ: Option<Text>,
+    cty: Option<Text>,
+    cat: Option<Text>,
+    /// Number of parameters, to size the map.
+    count: usize,
+    members: OnceLock<Map<String, Value>>,
 }
 
 impl Header {
-    fn from_map(members: Map<String, Value>) -> Result<Header, Error> {
-        // One pass over the (few) members rather than a hash lookup per parameter.
-        let [
-            mut alg,
-            mut kid,
-            mut crit,
-            mut b64,
-            mut typ,
-            mut cty,
-            mut cat,
-        ] = [None; 7];
-        for (name, value) in &members {
-            let slot = match name.as_str() {
-                "alg" => &mut alg,
-                "kid" => &mut kid,
-                "crit" => &mut crit,
-                "b64" => &mut b64,
-                "typ" => &mut typ,
-                "cty" => &mut cty,
-                "cat" => &mut cat,
-                _ => continue,
-            };
-            *slot = Some(value);
-        }
-        let string = |name: &'static str, v: Option<&Value>| -> Result<Option<String>, Error> {
+    fn from_scan(text: String, scanned: Scanned<7>) -> Result<Header, Error> {
+        let Scanned {
+            captured: [alg, kid, crit, b64, typ, cty, cat],
+            members: count,
+        } = scanned;
+        let string = |name: &'static str, v: Option<Scalar>| -> Result<Option<Text>, Error> {
             match v {
                 None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Scalar::Str(s)) => Ok(Some(s)),
                 Some(_) => Err(Error::HeaderParameterType { name }),
             }
         };
@@ -89,8 +85,8 @@ impl Header {
             return Err(Error::CriticalHeader);
         }
         match b64 {
-            None | Some(Value::Bool(true)) => {}
-            Some(Value::Bool(false)) => return Err(Error::UnencodedPayload),
+            None | Some(Scalar::Bool(true)) => {}
+            Some(Scalar::Bool(false)) => return Err(Error::UnencodedPayload),
             Some(_) => return Err(Error::HeaderParameterType { name: "b64" }),
         }
         Ok(Header {
@@ -99,13 +95,19 @@ impl Header {
             typ: string("typ", typ)?,
             cty: string("cty", cty)?,
             cat: string("cat", cat)?,
-            members,
+            text,
+            count,
+            members: OnceLock::new(),
         })
+    }
+
+    fn param<'s>(&'s self, t: &'s Option<Text>) -> Option<&'s str> {
+        t.as_ref().map(|t| t.resolve(&self.text))
     }
 
     /// The `alg` parameter exactly as written.
     pub fn alg_name(&self) -> &str {
-        &self.alg
+        self.alg.resolve(&self.text)
     }
 
     /// The `alg` parameter as a supported [`Algorithm`].
@@ -113,39 +115,116 @@ impl Header {
     /// `none` (any casing), ES512, ES256K and unknown names are
     /// [`Error::UnsupportedAlgorithm`].
     pub fn algorithm(&self) -> Result<Algorithm, Error> {
-        Algorithm::from_name(&self.alg).ok_or_else(|| Error::UnsupportedAlgorithm {
-            name: truncate(&self.alg),
+        let name = self.alg_name();
+        Algorithm::from_name(name).ok_or_else(|| Error::UnsupportedAlgorithm {
+            name: truncate(name),
         })
     }
 
     /// The `kid` parameter (at most [`MAX_KID_LEN`] bytes).
     pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
+        self.param(&self.kid)
     }
 
     /// The `typ` parameter.
     pub fn typ(&self) -> Option<&str> {
-        self.typ.as_deref()
+        self.param(&self.typ)
     }
 
     /// The `cty` parameter.
     pub fn cty(&self) -> Option<&str> {
-        self.cty.as_deref()
+        self.param(&self.cty)
     }
 
     /// The `cat` parameter (a token category some issuers set to tell kinds of tokens apart).
     pub fn cat(&self) -> Option<&str> {
-        self.cat.as_deref()
+        self.param(&self.cat)
     }
 
     /// Any header parameter by name, including the ones above.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.members.get(name)
+        self.members().get(name)
     }
 
     /// All header parameters.
     pub fn members(&self) -> &Map<String, Value> {
-        &self.members
+        // The text passed the strict scan when the header was parsed, so building the map
+        // cannot fail; the empty map is an unreachable fallback.
+        self.members
+            .get_or_init(|| build_map(&self.text, self.count).unwrap_or_default())
+    }
+}
+
+impl PartialEq for Header {
+    /// Headers are equal when their parameters are (the named ones are among them).
+    fn eq(&self, other: &Self) -> bool {
+        self.members() == other.members()
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("alg", &self.alg_name())
+            .field("kid", &self.kid())
+            .field("typ", &self.typ())
+            .field("cty", &self.cty())
+            .field("cat", &self.cat())
+            .field("members", self.members())
+            .finish()
+    }
+}
+
+/// How much of the payload parsing prepares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PayloadMode {
+    /// Build the map of all claims while checking the text, in one pass (for callers that
+    /// want the map, and for [`UnverifiedToken::payload`]).
+    Map,
+    /// Only check the text and capture the registered claims; the caller deserializes its
+    /// own claims type from the text after the signature verifies.
+    Scan,
+}
+
+/// A decoded payload: its text, the registered claims read from it without copies (in
+/// [`PayloadMode::Scan`]), and the map of all claims (built while parsing in
+/// [`PayloadMode::Map`], otherwise when first asked for).
+#[derive(Clone, Debug)]
+pub(crate) struct Payload {
+    text: String,
+    claims: Option<[Option<Scalar>; 7]>,
+    count: usize,
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl Payload {
+    /// The JSON text of the payload (a strict-parsed object).
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The registered claims in the order of [`CLAIM_NAMES`], when they were captured.
+    pub(crate) fn claims(&self) -> Option<&[Option<Scalar>; 7]> {
+        self.claims.as_ref()
+    }
+
+    pub(crate) fn map(&self) -> &Map<String, Value> {
+        // Built from text that passed the strict scan: it cannot fail.
+        self.map
+            .get_or_init(|| build_map(&self.text, self.count).unwrap_or_default())
+    }
+
+    /// The map of all claims, if it has been built.
+    pub(crate) fn take_map(&mut self) -> Option<Map<String, Value>> {
+        self.map.take()
+    }
+
+    /// The map of all claims, by value (built now unless it already was).
+    pub(crate) fn into_map(mut self) -> Map<String, Value> {
+        match self.map.take() {
+            Some(map) => map,
+            None => build_map(&self.text, self.count).unwrap_or_default(),
+        }
     }
 }
 
@@ -157,7 +236,7 @@ impl Header {
 pub struct UnverifiedToken<'a> {
     signing_input: &'a str,
     header: Header,
-    payload: Map<String, Value>,
+    payload: Payload,
     signature: Vec<u8>,
 }
 
@@ -169,6 +248,14 @@ impl<'a> UnverifiedToken<'a> {
     /// The `alg` value is not looked up here, so a token naming an unsupported algorithm
     /// still parses; [`Header::algorithm`] reports it.
     pub fn parse(token: &'a str, limits: &Limits) -> Result<Self, Error> {
+        Self::parse_as(token, limits, PayloadMode::Map)
+    }
+
+    pub(crate) fn parse_as(
+        token: &'a str,
+        limits: &Limits,
+        mode: PayloadMode,
+    ) -> Result<Self, Error> {
         if token.len() > limits.max_token_len {
             return Err(Error::TokenTooLong {
                 len: token.len(),
@@ -181,14 +268,32 @@ impl<'a> UnverifiedToken<'a> {
         else {
             return Err(Error::MalformedSegments);
         };
-        let header_bytes = b64(h, Part::Header)?;
-        let header_text = utf8(&header_bytes, Part::Header)?;
-        let header_map = parse_object(header_text, Part::Header, limits.max_depth)?;
-        let payload_bytes = b64(p, Part::Payload)?;
-        let payload_text = utf8(&payload_bytes, Part::Payload)?;
-        let payload = parse_object(payload_text, Part::Payload, limits.max_depth)?;
+        let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
+        let header = scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_NAMES)?;
+        let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
+        let payload = match mode {
+            PayloadMode::Map => {
+                let map = parse_object(&payload_text, Part::Payload, limits.max_depth)?;
+                Payload {
+                    count: map.len(),
+                    text: payload_text,
+                    claims: None,
+                    map: OnceLock::from(map),
+                }
+            }
+            PayloadMode::Scan => {
+                let scanned =
+                    scan_object(&payload_text, Part::Payload, limits.max_depth, &CLAIM_NAMES)?;
+                Payload {
+                    text: payload_text,
+                    claims: Some(scanned.captured),
+                    count: scanned.members,
+                    map: OnceLock::new(),
+                }
+            }
+        };
         let signature = b64(s, Part::Signature)?;
-        let header = Header::from_map(header_map)?;
+        let header = Header::from_scan(header_text, header)?;
         // h.len() + 1 + p.len() <= token.len(), so the slice is in bounds.
         let signing_input = token
             .get(..h.len().saturating_add(1).saturating_add(p.len()))
@@ -206,9 +311,9 @@ impl<'a> UnverifiedToken<'a> {
         &self.header
     }
 
-    /// The payload's members, unverified.
+    /// The payload's members, unverified. The map is built on the first call.
     pub fn payload(&self) -> &Map<String, Value> {
-        &self.payload
+        self.payload.map()
     }
 
     /// The bytes the signature covers: the first two segments and the dot between them.
@@ -228,8 +333,16 @@ impl<'a> UnverifiedToken<'a> {
         key.verify_signature(alg, self.signing_input.as_bytes(), &self.signature)
     }
 
-    pub(crate) fn into_parts(self) -> (Header, Map<String, Value>) {
+    pub(crate) fn payload_parts(&self) -> &Payload {
+        &self.payload
+    }
+
+    pub(crate) fn into_header_and_payload(self) -> (Header, Payload) {
         (self.header, self.payload)
+    }
+
+    pub(crate) fn into_parts(self) -> (Header, Map<String, Value>) {
+        (self.header, self.payload.into_map())
     }
 }
 
@@ -240,8 +353,8 @@ fn b64(segment: &str, part: Part) -> Result<Vec<u8>, Error> {
         .map_err(|_| Error::MalformedBase64 { part })
 }
 
-fn utf8(bytes: &[u8], part: Part) -> Result<&str, Error> {
-    core::str::from_utf8(bytes).map_err(|_| Error::MalformedUtf8 { part })
+fn utf8(bytes: Vec<u8>, part: Part) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|_| Error::MalformedUtf8 { part })
 }
 
 #[cfg(test)]
@@ -331,6 +444,61 @@ mod tests {
         );
         assert_eq!(p.header().typ(), Some("JWT"));
         assert!(p.header().get("jku").is_some());
+    }
+
+    #[test]
+    fn header_parameters_with_escapes_and_lazy_members() {
+        let t = tok(
+            r#"{"alg":"RS\u0032\u0035\u0036","kid":"k\"1","typ":"JWT","cty":"c","cat":"x","n":[1]}"#,
+            "{}",
+        );
+        let p = parse(&t).unwrap();
+        let h = p.header();
+        assert_eq!(h.alg_name(), "RS256");
+        assert_eq!(h.algorithm(), Ok(Algorithm::RS256));
+        assert_eq!(h.kid(), Some("k\"1"));
+        assert_eq!(
+            (h.typ(), h.cty(), h.cat()),
+            (Some("JWT"), Some("c"), Some("x"))
+        );
+        assert_eq!(h.get("n"), Some(&serde_json::json!([1])));
+        assert_eq!(h.members().len(), 6);
+        // Equality is by parameters, however they were written.
+        let same = tok(
+            r#"{ "alg":"RS256", "kid":"k\u00221", "typ":"JWT", "cty":"c", "cat":"x", "n":[ 1 ] }"#,
+            "{}",
+        );
+        assert_eq!(parse(&same).unwrap().header(), h);
+        let other = tok(r#"{"alg":"RS256"}"#, "{}");
+        assert_ne!(parse(&other).unwrap().header(), h);
+        assert!(format!("{h:?}").contains("RS256"));
+        // A kid of exactly the limit, written with escapes, is measured unescaped.
+        let kid = format!(
+            r#"{{"alg":"RS256","kid":"\u0041{}"}}"#,
+            "k".repeat(MAX_KID_LEN - 1)
+        );
+        assert_eq!(
+            parse(&tok(&kid, "{}"))
+                .unwrap()
+                .header()
+                .kid()
+                .map(str::len),
+            Some(MAX_KID_LEN)
+        );
+    }
+
+    #[test]
+    fn payload_map_is_built_on_demand() {
+        let t = tok(
+            r#"{"alg":"RS256"}"#,
+            r#"{"sub":"u","\u0078":[1,2],"o":{"a":null}}"#,
+        );
+        let p = parse(&t).unwrap();
+        let want: Value = serde_json::from_str(r#"{"sub":"u","x":[1,2],"o":{"a":null}}"#).unwrap();
+        assert_eq!(&Value::Object(p.payload().clone()), &want);
+        let (h, payload) = p.clone().into_parts();
+        assert_eq!(h.alg_name(), "RS256");
+        assert_eq!(Value::Object(payload), want);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! What a token must satisfy, and the one function that checks all of it.
 
-use core::any::Any;
+use core::any::{Any, TypeId};
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Claim, Error};
-use crate::token::{Header, Limits, UnverifiedToken};
+use crate::json::Scalar;
+use crate::token::{Header, Limits, Payload, PayloadMode, UnverifiedToken};
 use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
 
 /// Default leeway for time claims, in milliseconds (5 s).
@@ -183,7 +184,15 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        let parsed = UnverifiedToken::parse(token, &self.limits)?;
+        // Callers that want the map of all claims get it built while the payload is checked,
+        // in one pass; for their own claims type, the payload is only checked now and `C` is
+        // deserialized from its text once the signature has verified.
+        let mode = if wants_map::<C>() {
+            PayloadMode::Map
+        } else {
+            PayloadMode::Scan
+        };
+        let parsed = UnverifiedToken::parse_as(token, &self.limits, mode)?;
         self.verify_parsed(parsed, key, now)
     }
 
@@ -197,8 +206,12 @@ impl Validation {
     ) -> Result<Verified<C>, Error> {
         let alg = self.check_header(token.header())?;
         key.verify_signature(alg, token.signing_input().as_bytes(), token.signature())?;
-        self.check_claims(token.payload(), now)?;
-        let (header, payload) = token.into_parts();
+        // The claims read during parsing decide a token that passes without building a map;
+        // anything else goes through the map-based check, which names the fault.
+        if !self.claims_certainly_pass(token.payload_parts(), now) {
+            self.check_claims(token.payload(), now)?;
+        }
+        let (header, payload) = token.into_header_and_payload();
         Ok(Verified {
             header,
             claims: into_claims(payload)?,
@@ -267,6 +280,84 @@ impl Validation {
             }
         }
         Ok(())
+    }
+
+    /// Whether the registered claims pass every check of [`check_claims`](Self::check_claims),
+    /// read from the values captured while parsing. `true` only when they certainly do;
+    /// `false` means the map-based check must decide (and report the fault).
+    fn claims_certainly_pass(&self, payload: &Payload, now: Timestamp) -> bool {
+        let text = payload.text();
+        let Some([sub, aud, azp, iss, exp, nbf, iat]) = payload.claims() else {
+            return false;
+        };
+        match sub {
+            None if self.require_sub => return false,
+            None | Some(Scalar::Str(_)) => {}
+            Some(_) => return false,
+        }
+        if !self.audiences.is_empty() {
+            let listed = |a: &str| self.audiences.iter().any(|x| x == a);
+            let present = match aud {
+                None => false,
+                Some(Scalar::Str(t)) => {
+                    let a = t.resolve(text);
+                    if !a.is_empty() && !listed(a) {
+                        return false;
+                    }
+                    !a.is_empty()
+                }
+                Some(Scalar::StrList(items)) => {
+                    let (mut any_value, mut any_listed) = (false, false);
+                    for t in items {
+                        let a = t.resolve(text);
+                        any_value |= !a.is_empty();
+                        any_listed |= listed(a);
+                    }
+                    if any_value && !any_listed {
+                        return false;
+                    }
+                    any_value
+                }
+                Some(_) => return false,
+            };
+            if !present && self.require_aud {
+                return false;
+            }
+        }
+        let one_of = |list: &[String], v: &Option<Scalar>| match v {
+            Some(Scalar::Str(t)) => list.iter().any(|x| x == t.resolve(text)),
+            _ => false,
+        };
+        if !self.authorized_parties.is_empty() && !one_of(&self.authorized_parties, azp) {
+            return false;
+        }
+        if !self.issuers.is_empty() && !one_of(&self.issuers, iss) {
+            return false;
+        }
+        let now_ms = i128::from(now.as_unix_millis());
+        let leeway = i128::from(self.leeway_ms);
+        let millis = |v: &Scalar| {
+            let secs = match v {
+                Scalar::Int(i) => Some(*i),
+                Scalar::UInt(u) => i64::try_from(*u).ok(),
+                Scalar::Float(f) => float_seconds(*f),
+                _ => None,
+            };
+            seconds_to_millis(secs)
+        };
+        match exp.as_ref().map(millis) {
+            None if self.require_exp => return false,
+            None => {}
+            Some(Some(exp_ms)) if i128::from(exp_ms) > now_ms - leeway => {}
+            Some(_) => return false,
+        }
+        for v in [nbf, iat].into_iter().flatten() {
+            match millis(v) {
+                Some(ms) if i128::from(ms) <= now_ms + leeway => {}
+                _ => return false,
+            }
+        }
+        true
     }
 
     fn check_sub(&self, sub: Option<&Value>) -> Result<(), Error> {
@@ -397,18 +488,25 @@ fn time_claim(claim: Claim, v: &Value) -> Result<i64, Error> {
             } else if n.is_u64() {
                 None
             } else {
-                n.as_f64().and_then(|f| {
-                    let t = f.trunc();
-                    // Both bounds are exact in f64 comparisons at this magnitude (< 2^53).
-                    (t.is_finite() && t.abs() <= MAX_TIME_SECONDS as f64).then_some(t as i64)
-                })
+                n.as_f64().and_then(float_seconds)
             }
         }
         _ => None,
     };
+    seconds_to_millis(secs).ok_or_else(|| wrong_type(claim, v))
+}
+
+/// Whole seconds of a fractional NumericDate (truncated), if in range.
+fn float_seconds(f: f64) -> Option<i64> {
+    let t = f.trunc();
+    // Both bounds are exact in f64 comparisons at this magnitude (< 2^53).
+    (t.is_finite() && t.abs() <= MAX_TIME_SECONDS as f64).then_some(t as i64)
+}
+
+/// Seconds as milliseconds, if the result fits in an `i64`.
+fn seconds_to_millis(secs: Option<i64>) -> Option<i64> {
     secs.filter(|s| s.unsigned_abs() <= MAX_TIME_SECONDS.unsigned_abs())
         .and_then(|s| s.checked_mul(1000))
-        .ok_or_else(|| wrong_type(claim, v))
 }
 
 /// Proof that a token verified: the header and claims, constructible only by this crate.
@@ -446,26 +544,46 @@ impl<C> Verified<C> {
     }
 }
 
-/// Converts the verified payload into `C`, without a second JSON pass when `C` is the map
-/// itself or [`Claims`].
-fn into_claims<C: DeserializeOwned + 'static>(payload: Map<String, Value>) -> Result<C, Error> {
-    let mut as_map = Some(payload);
-    if let Some(slot) = (&mut as_map as &mut dyn Any).downcast_mut::<Option<C>>() {
-        if let Some(c) = slot.take() {
-            return Ok(c);
-        }
+/// Whether `C` is the map of all claims or [`Claims`] (which wraps it).
+fn wants_map<C: 'static>() -> bool {
+    let wanted = TypeId::of::<C>();
+    wanted == TypeId::of::<Map<String, Value>>() || wanted == TypeId::of::<Claims>()
+}
+
+/// Converts the verified payload into `C`: the one map of all claims when `C` is that map or
+/// [`Claims`]; otherwise `C` deserialized from the map when one was built, or straight from
+/// the payload text when not (no map at all).
+fn into_claims<C: DeserializeOwned + 'static>(mut payload: Payload) -> Result<C, Error> {
+    if !wants_map::<C>() {
+        return match payload.take_map() {
+            Some(map) => serde_json::from_value(Value::Object(map)).map_err(claims_error),
+            None => serde_json::from_str(payload.text()).map_err(claims_error),
+        };
     }
-    let payload = as_map.unwrap_or_default();
-    let mut as_claims = Some(Claims::from(payload));
-    if let Some(slot) = (&mut as_claims as &mut dyn Any).downcast_mut::<Option<C>>() {
-        if let Some(c) = slot.take() {
-            return Ok(c);
-        }
+    let mut as_map = Some(payload.into_map());
+    let slot = (&mut as_map as &mut dyn Any).downcast_mut::<Option<C>>();
+    if let Some(c) = slot.and_then(Option::take) {
+        return Ok(c);
     }
-    let payload = as_claims.map(Claims::into_map).unwrap_or_default();
-    serde_json::from_value(Value::Object(payload)).map_err(|e| Error::ClaimsDeserialize {
-        detail: crate::error::truncate(&e.to_string()),
-    })
+    let mut as_claims = as_map.map(Claims::from);
+    let slot = (&mut as_claims as &mut dyn Any).downcast_mut::<Option<C>>();
+    if let Some(c) = slot.and_then(Option::take) {
+        return Ok(c);
+    }
+    // Unreachable (C is one of the two), but correct for any C all the same.
+    let map = as_claims.map(Claims::into_map).unwrap_or_default();
+    serde_json::from_value(Value::Object(map)).map_err(claims_error)
+}
+
+/// serde's description of why the claims do not fit `C`, without the position in the text
+/// (the same message whether `C` was built from the text or from a map).
+fn claims_error(e: serde_json::Error) -> Error {
+    let message = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    let detail = message.strip_suffix(&position).unwrap_or(&message);
+    Error::ClaimsDeserialize {
+        detail: crate::error::truncate(detail),
+    }
 }
 
 #[cfg(test)]
@@ -621,6 +739,133 @@ mod tests {
             check(&strict, json!({"sub":"u","exp":1e10,"aud":""}), 0).unwrap_err(),
             Error::MissingClaim { claim: Claim::Aud }
         );
+    }
+
+    /// The fast path (claims captured while parsing) never accepts what the map-based check
+    /// rejects, and accepts the ordinary cases without it.
+    #[test]
+    fn captured_claims_agree_with_the_map_check() {
+        use crate::token::{CLAIM_NAMES, Limits};
+        let values = [
+            r#""a""#,
+            r#""""#,
+            r#""\u0061""#,
+            r#""x""#,
+            r#"["x","a"]"#,
+            r#"["x"]"#,
+            r#"[]"#,
+            r#"["",""]"#,
+            r#"["a",1]"#,
+            "100",
+            "96",
+            "95",
+            "101",
+            "-5",
+            "100.9",
+            "1e300",
+            "-1e300",
+            "9223372036854775",
+            "9223372036854776",
+            "9223372036854775807",
+            "18446744073709551615",
+            "null",
+            "true",
+            r#"{"a":1}"#,
+        ];
+        let configs = [
+            rules(),
+            rules().require_sub(false).require_exp(false),
+            rules().with_audiences(["a"]),
+            rules().with_audiences(["a"]).require_aud(true),
+            rules()
+                .with_authorized_parties(["a"])
+                .with_issuers(["a", "b"]),
+            rules().with_leeway_ms(0),
+            rules().with_leeway_ms(i64::MIN),
+            rules().with_leeway_ms(i64::MAX),
+        ];
+        let mut fast_passes = 0;
+        for name in CLAIM_NAMES {
+            for value in values {
+                let others = CLAIM_NAMES
+                    .iter()
+                    .filter(|n| **n != name)
+                    .map(|n| match *n {
+                        "exp" => r#""exp":1000"#.to_owned(),
+                        "nbf" | "iat" => format!(r#""{n}":50"#),
+                        _ => format!(r#""{n}":"a""#),
+                    });
+                let text = format!(
+                    "{{{},\"{name}\":{value}}}",
+                    others.collect::<Vec<_>>().join(",")
+                );
+                let token = format!("{}.{}.c2ln", enc(r#"{"alg":"HS256"}"#), enc(&text));
+                let parsed =
+                    UnverifiedToken::parse_as(&token, &Limits::default(), PayloadMode::Scan)
+                        .unwrap();
+                for v in &configs {
+                    let now = Timestamp::from_unix_seconds(100);
+                    let fast = v.claims_certainly_pass(parsed.payload_parts(), now);
+                    let slow = v.check_claims(parsed.payload(), now);
+                    if fast {
+                        fast_passes += 1;
+                        assert_eq!(slow, Ok(()), "{text} {v:?}");
+                    }
+                }
+            }
+        }
+        assert!(fast_passes > 200, "{fast_passes}");
+    }
+
+    fn enc(s: &str) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[test]
+    fn typed_claims_come_from_the_text_and_errors_carry_no_position() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Typed {
+            sub: String,
+            n: u8,
+        }
+        let token = |payload: &str| {
+            let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
+            let tag = ring::hmac::sign(
+                &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[7; 32]),
+                input.as_bytes(),
+            );
+            format!("{input}.{}", enc_bytes(tag.as_ref()))
+        };
+        let key = VerifyingKey::hmac(&[7; 32]).unwrap();
+        let v = Validation::new([Algorithm::HS256]).require_exp(false);
+        let now = Timestamp::from_unix_seconds(0);
+        let ok = v.verify::<Typed>(&token(r#"{"sub":"u","n":7}"#), &key, now);
+        let ok = ok.unwrap();
+        assert_eq!((ok.claims().sub.as_str(), ok.claims().n), ("u", 7));
+        let e = v.verify::<Typed>(&token(r#"{"sub":"u","n":300}"#), &key, now);
+        let Err(Error::ClaimsDeserialize { detail }) = e else {
+            panic!("{e:?}")
+        };
+        assert!(!detail.contains("line"), "{detail}");
+        assert!(detail.contains("300"), "{detail}");
+        let e = v.verify::<Typed>(&token(r#"{"sub":"u"}"#), &key, now);
+        let Err(Error::ClaimsDeserialize { detail }) = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(detail, "missing field `n`");
+        // The map and Claims come back with every claim, in order.
+        let t = token(r#"{"sub":"u","z":1,"a":[1,{"b":null}]}"#);
+        let map = v.verify::<Map<String, Value>>(&t, &key, now).unwrap();
+        let keys: Vec<&str> = map.claims().keys().map(String::as_str).collect();
+        assert_eq!(keys, ["sub", "z", "a"]);
+        let claims = v.verify::<Claims>(&t, &key, now).unwrap().into_claims();
+        assert_eq!(claims.as_map(), map.claims());
+    }
+
+    fn enc_bytes(b: &[u8]) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
     }
 
     #[test]

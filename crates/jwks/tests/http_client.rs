@@ -142,3 +142,16 @@ async fn remote_source_enforces_the_contract_around_any_client() {
         .unwrap();
     assert_eq!(src.key(req).await.unwrap_err().code(), "source-timeout");
 }
+
+#[tokio::test]
+async fn https_to_a_server_without_tls_is_a_transport_error() {
+    // The TLS handshake is attempted (rustls, webpki roots) and fails against a plain-http
+    // listener; certificate checks cannot be switched off, so no request is ever answered.
+    let server = TestServer::start(Reply::json("{}")).await;
+    let url = server.url("/jwks").replacen("http://", "https://", 1);
+    let client = HyperHttpClient::new().unwrap();
+    let req = HttpRequest::get(url.parse().unwrap()).with_timeout(Duration::from_secs(2));
+    let err = client.get(&req).await.unwrap_err();
+    assert_eq!(err.code(), "source-transport", "{err}");
+    assert_eq!(server.count(), 0);
+}

@@ -722,3 +722,43 @@ async fn an_unknown_kid_while_the_server_is_down_is_unavailable_not_invalid() {
     assert_eq!(code(lookup(&src, "e").await), "source-status");
     assert_eq!(server.count(), before + 2);
 }
+
+#[tokio::test]
+async fn retry_count_is_configurable_and_capped() {
+    for (asked, requests) in [(0, 1), (2, 3), (10, 4)] {
+        let server = TestServer::start(Reply::status(502, "")).await;
+        let src = builder(&server)
+            .retries(asked, Duration::from_millis(1))
+            .build()
+            .unwrap();
+        assert_eq!(code(lookup(&src, "a").await), "source-status");
+        assert_eq!(server.count(), requests, "retries({asked})");
+    }
+}
+
+#[tokio::test]
+async fn seeded_validators_and_a_shared_client() {
+    let snapshot = JwksSnapshot::new(a_only()).with_last_modified("Wed, 21 Oct 2015 07:28:00 GMT");
+    assert_eq!(
+        snapshot.last_modified(),
+        Some("Wed, 21 Oct 2015 07:28:00 GMT")
+    );
+    let server = TestServer::start(Reply::status(304, "")).await;
+    let client: Arc<dyn jwks::client::HttpClient> =
+        Arc::new(jwks::client::HyperHttpClient::new().unwrap());
+    let first = builder(&server)
+        .shared_http_client(Arc::clone(&client))
+        .seed(snapshot)
+        .build()
+        .unwrap();
+    assert!(lookup(&first, "a").await.is_ok());
+    let (_, h) = server.request(0);
+    assert_eq!(h["if-modified-since"], "Wed, 21 Oct 2015 07:28:00 GMT");
+    assert!(!h.contains_key("if-none-match"));
+    // A second source on the same client keeps its own cache (and asks for itself).
+    server.set(Reply::json(jwks(&[(keys::rsa2048_b(), "b")])));
+    let second = builder(&server).shared_http_client(client).build().unwrap();
+    assert!(lookup(&second, "b").await.is_ok());
+    assert_eq!(code(lookup(&second, "a").await), "key-not-found");
+    assert!(lookup(&first, "a").await.is_ok());
+}

@@ -762,3 +762,20 @@ async fn seeded_validators_and_a_shared_client() {
     assert_eq!(code(lookup(&second, "a").await), "key-not-found");
     assert!(lookup(&first, "a").await.is_ok());
 }
+
+#[tokio::test]
+async fn listing_keys_also_refreshes_ahead() {
+    let clock = ManualClock::new();
+    let server =
+        TestServer::start(Reply::json(a_only()).header("cache-control", "max-age=120")).await;
+    let src = builder(&server)
+        .clock(clock.clone())
+        .refresh_jitter(0.0)
+        .build()
+        .unwrap();
+    assert_eq!(src.key_set().await.unwrap().unwrap().len(), 1);
+    assert_eq!(server.count(), 1);
+    clock.advance(SECS(97));
+    assert_eq!(src.key_set().await.unwrap().unwrap().len(), 1);
+    server.wait_for_count(2).await;
+}

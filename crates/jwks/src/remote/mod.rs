@@ -621,10 +621,14 @@ impl KeyProvider for RemoteJwks {
         let now = self.inner.clock.now();
         let snap = self.inner.snap.load_full();
         Some(match self.inner.plan(&snap, now) {
-            Plan::Serve { .. } => snap
-                .set
-                .clone()
-                .ok_or_else(|| SourceError::new(SourceErrorKind::NoUsableKeys, "no key set")),
+            Plan::Serve { refresh } => {
+                if refresh {
+                    self.inner.refresh_in_background();
+                }
+                snap.set
+                    .clone()
+                    .ok_or_else(|| SourceError::new(SourceErrorKind::NoUsableKeys, "no key set"))
+            }
             Plan::Fail(e) => Err(e),
             Plan::Wait => {
                 let result = self.inner.join_or_start(FetchReason::Expired).await;

@@ -20,7 +20,7 @@
 //!   `verifier-map / jwt-core`, `verifier-remote-hit / verifier-map`;
 //! - `threads`: tokens per second through one shared `Verifier` on 2 threads against 1 thread
 //!   (the same number of tokens, split in two), alternating, with the CPU time each thread
-//!   used per token (from `/proc/thread-self/schedstat`) — wall-clock scaling depends on
+//!   used per token (`CLOCK_THREAD_CPUTIME_ID`) — wall-clock scaling depends on
 //!   whether the machine has a free core; CPU time per token shows whether the threads slow
 //!   each other down (a shared lock or a contended cache line would).
 //!
@@ -104,11 +104,13 @@ fn serve_jwks(rt: &tokio::runtime::Runtime, jwks: Value) -> std::net::SocketAddr
     addr
 }
 
-/// CPU time this thread has used (Linux), for the threads row; `None` elsewhere.
+/// CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`), for the threads row.
 fn thread_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Some(Duration::new(
+        u64::try_from(t.tv_sec).ok()?,
+        u32::try_from(t.tv_nsec).ok()?,
+    ))
 }
 
 /// Median of the values collected by a paired or threaded row.

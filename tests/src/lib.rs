@@ -36,6 +36,11 @@ macro_rules! test_key {
     };
 }
 
+/// `jsonwebtoken` 11 on aws-lc-rs, the peer of jwt-core's aws-lc-rs backend in the `backends`
+/// bench (only with this package's `aws-lc-rs` feature).
+#[cfg(feature = "aws-lc-rs")]
+pub use jsonwebtoken11;
+
 /// The bundled keys.
 pub mod keys {
     use super::TestKey;

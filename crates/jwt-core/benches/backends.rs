@@ -14,12 +14,15 @@
 //! - `ring floor`: the bare *ring* check of the same bytes, as in the `verify` bench
 //!   (`RsaPublicKeyComponents::verify`, which parses the RSA key on every call,
 //!   `UnparsedPublicKey::verify`, `hmac::verify`); *ring* has no ES512;
-//! - `paired`: blocks of 16 `full`, 16 aws-lc floor and 16 *ring* floor checks alternate
-//!   inside every sample, so load from other processes hits all three alike; the medians of
-//!   the per-sample ratios are the figures to quote on a shared machine.
+//! - `jsonwebtoken 11`: `jsonwebtoken::decode` (11.x on aws-lc-rs, the peer on the same crypto
+//!   library) of the same token into a JSON value, with its closest equivalent of our rules;
+//!   it has no ES512;
+//! - `paired`: blocks of 16 of each of the above alternate inside every sample, so load from
+//!   other processes hits all of them alike; the medians of the per-sample ratios are the
+//!   figures to quote on a shared machine.
 //!
-//! Run with `cargo bench -p jwt-core --features aws-lc-rs --bench backends`; it prints the
-//! paired ratios and the independent criterion medians at the end.
+//! Run with `cargo bench -p jwt-core --features aws-lc-rs,integration-tests/aws-lc-rs --bench
+//! backends`; it prints the paired ratios and the independent criterion medians at the end.
 #![forbid(unsafe_code)]
 #![allow(
     clippy::disallowed_methods,
@@ -39,6 +42,7 @@ use aws_lc_rs::signature::{self as aws_sig, ParsedPublicKey, RsaPublicKeyCompone
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::Criterion;
+use integration_tests::jsonwebtoken11 as peer;
 use integration_tests::{TestKey, clerk_payload, hmac_sign, keys, pem_der, signing_input};
 use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
 use ring::signature as ring_sig;
@@ -100,6 +104,34 @@ struct Case {
     key: VerifyingKey,
     aws: AwsFloor,
     ring: Option<RingFloor>,
+    /// The same key for `jsonwebtoken` 11, which has no ES512.
+    peer: Option<peer::DecodingKey>,
+}
+
+/// `jsonwebtoken`'s closest equivalent of our rules: the algorithm, `exp` and `sub` required,
+/// `exp` and `nbf` checked, the issuer checked (it has no authorized-party or `iat` check, so
+/// it does slightly less work). It reads the clock itself, so its leeway is widened by the
+/// distance between the bench's fixed `now` and the real clock; the comparisons still run.
+fn peer_rules(alg: Algorithm) -> peer::Validation {
+    let peer_alg = match alg {
+        Algorithm::RS256 => peer::Algorithm::RS256,
+        Algorithm::PS256 => peer::Algorithm::PS256,
+        Algorithm::ES256 => peer::Algorithm::ES256,
+        Algorithm::ES384 => peer::Algorithm::ES384,
+        Algorithm::EdDSA => peer::Algorithm::EdDSA,
+        Algorithm::HS256 => peer::Algorithm::HS256,
+        other => panic!("jsonwebtoken has no {other}"),
+    };
+    let mut v = peer::Validation::new(peer_alg);
+    let real_now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    v.leeway = real_now.saturating_sub(NOW.unsigned_abs()) + 3_600;
+    v.validate_nbf = true;
+    v.set_issuer(&["https://clerk.example.com"]);
+    v.set_required_spec_claims(&["exp", "sub"]);
+    v
 }
 
 fn b64d(s: &str) -> Vec<u8> {
@@ -151,6 +183,17 @@ fn public_case(kit: TestKey, alg: Algorithm) -> Case {
         point.extend(b64d(jwk.x.as_deref().unwrap()));
         point.extend(b64d(jwk.y.as_deref().unwrap()));
         point
+    };
+    let jwk_str = |v: &Option<String>| v.as_deref().unwrap().to_owned();
+    let peer = match alg {
+        Algorithm::RS256 | Algorithm::PS256 => Some(
+            peer::DecodingKey::from_rsa_components(&jwk_str(&jwk.n), &jwk_str(&jwk.e)).unwrap(),
+        ),
+        Algorithm::ES256 | Algorithm::ES384 => {
+            Some(peer::DecodingKey::from_ec_components(&jwk_str(&jwk.x), &jwk_str(&jwk.y)).unwrap())
+        }
+        Algorithm::EdDSA => Some(peer::DecodingKey::from_ed_components(&jwk_str(&jwk.x)).unwrap()),
+        _ => None,
     };
     let (aws, ring): (AwsFloor, Option<RingFloor>) = match alg {
         Algorithm::RS256 | Algorithm::PS256 => {
@@ -223,6 +266,7 @@ fn public_case(kit: TestKey, alg: Algorithm) -> Case {
         key,
         aws,
         ring,
+        peer,
     }
 }
 
@@ -247,6 +291,7 @@ fn cases() -> Vec<Case> {
             ring::hmac::HMAC_SHA256,
             SECRET,
         ))),
+        peer: Some(peer::DecodingKey::from_secret(SECRET)),
     });
     all
 }
@@ -257,6 +302,8 @@ struct Paired {
     full_over_aws: f64,
     full_over_ring: Option<f64>,
     aws_over_ring: Option<f64>,
+    peer_over_aws: Option<f64>,
+    full_over_peer: Option<f64>,
     samples: usize,
 }
 
@@ -266,6 +313,7 @@ struct Rows {
     full: Option<f64>,
     aws: Option<f64>,
     ring: Option<f64>,
+    peer: Option<f64>,
 }
 
 thread_local! {
@@ -318,6 +366,10 @@ fn bench_backends(c: &mut Criterion) {
         let (msg, sig) = (msg.as_bytes().to_vec(), b64d(sig));
         assert!(case.aws.verify(&msg, &sig));
         assert!(case.ring.as_ref().is_none_or(|r| r.verify(&msg, &sig)));
+        let peer_rules = case.peer.as_ref().map(|_| peer_rules(case.alg));
+        if let (Some(k), Some(v)) = (&case.peer, &peer_rules) {
+            peer::decode::<Value>(&case.token, k, v).unwrap();
+        }
 
         let full = || {
             black_box(
@@ -332,6 +384,11 @@ fn bench_backends(c: &mut Criterion) {
                 assert!(r.verify(black_box(&msg), black_box(&sig)));
             }
         };
+        let peer = || {
+            if let (Some(k), Some(v)) = (&case.peer, &peer_rules) {
+                black_box(peer::decode::<Value>(black_box(&case.token), k, v).unwrap());
+            }
+        };
 
         let group = format!("backends {}", case.alg);
         let full_ns = row(c, &group, "full", &mut { full });
@@ -341,13 +398,18 @@ fn bench_backends(c: &mut Criterion) {
             .is_some()
             .then(|| row(c, &group, "ring floor", &mut { ring }))
             .flatten();
+        let peer_ns = case
+            .peer
+            .is_some()
+            .then(|| row(c, &group, "jsonwebtoken 11", &mut { peer }))
+            .flatten();
 
         // Paired: the three sides alternate in blocks inside every sample; criterion reports
         // the `full` side, and each ratio is the median of the per-sample ratios.
         let ratios = RefCell::new(Vec::new());
         c.benchmark_group(&group).bench_function("paired", |b| {
             b.iter_custom(|iters| {
-                let (mut f, mut a, mut r) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+                let [mut f, mut a, mut r, mut p] = [Duration::ZERO; 4];
                 let mut left = iters;
                 while left > 0 {
                     let n = left.min(PAIR_BLOCK);
@@ -357,25 +419,26 @@ fn bench_backends(c: &mut Criterion) {
                     if case.ring.is_some() {
                         r += timed(n, ring);
                     }
+                    if case.peer.is_some() {
+                        p += timed(n, peer);
+                    }
                 }
-                ratios.borrow_mut().push((
-                    f.as_secs_f64() / a.as_secs_f64(),
-                    f.as_secs_f64() / r.as_secs_f64(),
-                    a.as_secs_f64() / r.as_secs_f64(),
-                ));
-                f
+                let full_time = f;
+                let (f, a, r, p) = (
+                    f.as_secs_f64(),
+                    a.as_secs_f64(),
+                    r.as_secs_f64(),
+                    p.as_secs_f64(),
+                );
+                ratios
+                    .borrow_mut()
+                    .push([f / a, f / r, a / r, p / a, f / p]);
+                full_time
             })
         });
         let ratios = ratios.into_inner();
-        let has_ring = case.ring.is_some();
-        let pick = |i: usize| -> Option<f64> {
-            median(
-                ratios
-                    .iter()
-                    .map(|t| [t.0, t.1, t.2][i])
-                    .collect::<Vec<_>>(),
-            )
-        };
+        let (has_ring, has_peer) = (case.ring.is_some(), case.peer.is_some());
+        let pick = |i: usize| -> Option<f64> { median(ratios.iter().map(|t| t[i]).collect()) };
         if let Some(full_over_aws) = pick(0) {
             PAIRED.with(|p| {
                 p.borrow_mut().push(Paired {
@@ -383,6 +446,8 @@ fn bench_backends(c: &mut Criterion) {
                     full_over_aws,
                     full_over_ring: pick(1).filter(|_| has_ring),
                     aws_over_ring: pick(2).filter(|_| has_ring),
+                    peer_over_aws: pick(3).filter(|_| has_peer),
+                    full_over_peer: pick(4).filter(|_| has_peer),
                     samples: ratios.len(),
                 })
             });
@@ -393,6 +458,7 @@ fn bench_backends(c: &mut Criterion) {
                 full: full_ns,
                 aws: aws_ns,
                 ring: ring_ns,
+                peer: peer_ns,
             })
         });
         println!("{} token: {} bytes", case.alg, case.token.len());
@@ -411,36 +477,40 @@ fn print_summary() {
     println!();
     println!(
         "Paired (interleaved in each sample; the figures to quote on a shared machine), \
-         full = jwt-core on aws-lc-rs:"
+         full = jwt-core on aws-lc-rs, jwt 11 = jsonwebtoken 11 on aws-lc-rs:"
     );
     println!(
-        "| alg | full / aws-lc floor | full / ring floor | aws-lc floor / ring floor | samples |"
+        "| alg | full / aws-lc floor | full / ring floor | aws-lc floor / ring floor \
+         | jwt 11 / aws-lc floor | full / jwt 11 | samples |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     PAIRED.with(|p| {
         for r in p.borrow().iter() {
             println!(
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 r.alg,
                 ratio(Some(r.full_over_aws)),
                 ratio(r.full_over_ring),
                 ratio(r.aws_over_ring),
+                ratio(r.peer_over_aws),
+                ratio(r.full_over_peer),
                 r.samples
             );
         }
     });
     println!();
     println!("Independent rows (medians of criterion's samples, measured one after the other):");
-    println!("| alg | full | aws-lc floor | ring floor |");
-    println!("|---|---|---|---|");
+    println!("| alg | full | aws-lc floor | ring floor | jsonwebtoken 11 |");
+    println!("|---|---|---|---|---|");
     ROWS.with(|rows| {
         for r in rows.borrow().iter() {
             println!(
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 r.alg,
                 micros(r.full),
                 micros(r.aws),
-                micros(r.ring)
+                micros(r.ring),
+                micros(r.peer)
             );
         }
     });

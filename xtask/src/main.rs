@@ -30,7 +30,8 @@ usage: cargo xtask <task>
 tasks:
   ci                   run exactly what CI runs, in order, stopping at the first failure:
                        fmt check, clippy (-D warnings), tests (nextest if installed, else
-                       cargo test) and doc-tests, rustdoc (-D warnings), layering, fixtures --check.
+                       cargo test), clippy and tests again on jwt-core's aws-lc-rs backend,
+                       doc-tests, rustdoc (-D warnings), layering, fixtures --check.
                        XTASK_CI_SKIP=step,step skips steps locally (never when CI is set).
   layering             check the layering invariants (docs/ARCHITECTURE.md) from cargo metadata
   fixtures [--check]   regenerate the generated fixtures; with --check, fail if they are stale

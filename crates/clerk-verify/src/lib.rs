@@ -57,6 +57,9 @@
 //! - [`session_token`] to find the token in request headers; [`AuthObject::from_claims`] for
 //!   Clerk's user/session/organization view, with v2 permissions expanded.
 //! - [`Verifier::key_set`] to warm the Backend API cache at startup or list the keys in use.
+//! - [`VerifyTokenOptions::with_token_cache`] (off by default) to answer repeats of a token
+//!   the verifier already verified from memory, still checking the key and `exp`/`nbf`/`iat`
+//!   on every call; read [`VerifyTokenOptions::token_cache`] for the trade-off first.
 //!
 //! Errors are [`TokenVerificationError`]s with Clerk's [`Reason`] strings, messages and action
 //! hints; `is_token_invalid()` (401), `is_key_infrastructure_unavailable()` (503) and

@@ -84,7 +84,10 @@ pub struct VerifyTokenOptions {
     /// with a key that verified this token before, so a key removed from the set fails the
     /// token as it would without the cache (and the entry is dropped); `exp`, `nbf` and `iat`
     /// are checked against the time of the call with [`clock_skew_ms`](Self::clock_skew_ms).
-    /// Verdicts are the same as without the cache. The cache belongs to one verifier (and its
+    /// Verdicts are the same as without the cache. Keys are recognised by identity (the
+    /// `Arc` the source hands out; up to four copies per token, for sources that give each
+    /// thread its own copy), so a custom source that builds a new key object on every lookup
+    /// gets no hits, only correct answers. The cache belongs to one verifier (and its
     /// clones): other options never see its entries. The one-off
     /// [`verify_token`](crate::verify_token) builds a verifier per call and caches nothing.
     ///

@@ -7,7 +7,10 @@
 //! measured as:
 //!
 //! - `full`: `Validation::verify::<Claims>` with issuer and authorized-party checks — parse,
-//!   header rules, allow-list, key family, signature, claims, the claims handed back;
+//!   header rules, allow-list, key family, signature, claims, every claim handed back as an
+//!   owned map;
+//! - `typed`: the same into a typed claims struct such as an application defines,
+//!   deserialized straight from the payload (the cheapest path);
 //! - `aws-lc floor`: the bare aws-lc-rs check of the same signing input and signature with a
 //!   key parsed once (`ParsedPublicKey::verify_sig`, `hmac::verify` with a pre-built key) —
 //!   the cost no verifier on aws-lc-rs can go below;
@@ -46,6 +49,7 @@ use integration_tests::jsonwebtoken11 as peer;
 use integration_tests::{TestKey, clerk_payload, hmac_sign, keys, pem_der, signing_input};
 use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
 use ring::signature as ring_sig;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_700_000_000;
@@ -53,6 +57,24 @@ const TARGET_LEN: usize = 750;
 const SECRET: &[u8] = b"bench-hmac-secret-of-thirty-two-bytes-or-more";
 /// Iterations of one side before the paired measurement switches to the next.
 const PAIR_BLOCK: u64 = 16;
+
+/// A typed claims struct such as an application defines (the registered claims and a few
+/// session claims), for the path that deserializes the caller's type straight from the payload.
+#[derive(Debug, Deserialize)]
+#[allow(
+    dead_code,
+    reason = "fields are read by serde; the bench only builds the value"
+)]
+struct SessionClaims {
+    sub: String,
+    sid: String,
+    iss: String,
+    azp: Option<String>,
+    exp: i64,
+    iat: i64,
+    nbf: i64,
+    v: Option<u8>,
+}
 
 /// The bare aws-lc-rs check, with the key parsed once.
 enum AwsFloor {
@@ -300,6 +322,7 @@ fn cases() -> Vec<Case> {
 struct Paired {
     alg: Algorithm,
     full_over_aws: f64,
+    typed_over_aws: f64,
     full_over_ring: Option<f64>,
     aws_over_ring: Option<f64>,
     peer_over_aws: Option<f64>,
@@ -362,6 +385,9 @@ fn bench_backends(c: &mut Criterion) {
         // Every path must agree that the token is good before anything is timed.
         let verified = rules.verify::<Claims>(&case.token, &case.key, now).unwrap();
         assert_eq!(verified.algorithm(), case.alg);
+        rules
+            .verify::<SessionClaims>(&case.token, &case.key, now)
+            .unwrap();
         let (msg, sig) = case.token.rsplit_once('.').unwrap();
         let (msg, sig) = (msg.as_bytes().to_vec(), b64d(sig));
         assert!(case.aws.verify(&msg, &sig));
@@ -375,6 +401,13 @@ fn bench_backends(c: &mut Criterion) {
             black_box(
                 rules
                     .verify::<Claims>(black_box(&case.token), &case.key, now)
+                    .unwrap(),
+            );
+        };
+        let typed = || {
+            black_box(
+                rules
+                    .verify::<SessionClaims>(black_box(&case.token), &case.key, now)
                     .unwrap(),
             );
         };
@@ -409,12 +442,13 @@ fn bench_backends(c: &mut Criterion) {
         let ratios = RefCell::new(Vec::new());
         c.benchmark_group(&group).bench_function("paired", |b| {
             b.iter_custom(|iters| {
-                let [mut f, mut a, mut r, mut p] = [Duration::ZERO; 4];
+                let [mut f, mut t, mut a, mut r, mut p] = [Duration::ZERO; 5];
                 let mut left = iters;
                 while left > 0 {
                     let n = left.min(PAIR_BLOCK);
                     left -= n;
                     f += timed(n, full);
+                    t += timed(n, typed);
                     a += timed(n, aws);
                     if case.ring.is_some() {
                         r += timed(n, ring);
@@ -424,15 +458,16 @@ fn bench_backends(c: &mut Criterion) {
                     }
                 }
                 let full_time = f;
-                let (f, a, r, p) = (
+                let (f, t, a, r, p) = (
                     f.as_secs_f64(),
+                    t.as_secs_f64(),
                     a.as_secs_f64(),
                     r.as_secs_f64(),
                     p.as_secs_f64(),
                 );
                 ratios
                     .borrow_mut()
-                    .push([f / a, f / r, a / r, p / a, f / p]);
+                    .push([f / a, f / r, a / r, p / a, f / p, t / a]);
                 full_time
             })
         });
@@ -444,6 +479,7 @@ fn bench_backends(c: &mut Criterion) {
                 p.borrow_mut().push(Paired {
                     alg: case.alg,
                     full_over_aws,
+                    typed_over_aws: pick(5).unwrap_or(f64::NAN),
                     full_over_ring: pick(1).filter(|_| has_ring),
                     aws_over_ring: pick(2).filter(|_| has_ring),
                     peer_over_aws: pick(3).filter(|_| has_peer),
@@ -480,16 +516,17 @@ fn print_summary() {
          full = jwt-core on aws-lc-rs, jwt 11 = jsonwebtoken 11 on aws-lc-rs:"
     );
     println!(
-        "| alg | full / aws-lc floor | full / ring floor | aws-lc floor / ring floor \
-         | jwt 11 / aws-lc floor | full / jwt 11 | samples |"
+        "| alg | full / aws-lc floor | typed / aws-lc floor | full / ring floor \
+         | aws-lc floor / ring floor | jwt 11 / aws-lc floor | full / jwt 11 | samples |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     PAIRED.with(|p| {
         for r in p.borrow().iter() {
             println!(
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.alg,
                 ratio(Some(r.full_over_aws)),
+                ratio(Some(r.typed_over_aws)),
                 ratio(r.full_over_ring),
                 ratio(r.aws_over_ring),
                 ratio(r.peer_over_aws),

@@ -230,7 +230,7 @@ const DIVERGENCES: &[Divergence] = &[
     },
     Divergence {
         id: "prototype-kid",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. kid \
+        design: "NOT IN DESIGN §3; documented in docs/clerk-compat.md 'Key sets'. kid \
                  __proto__ or constructor: Clerk's key cache is a plain object, so the lookup \
                  finds an Object.prototype member, skips the fetch and fails importing it \
                  (token-verification-failed); we find no such key (jwk-kid-mismatch). Ours is \
@@ -250,7 +250,7 @@ const DIVERGENCES: &[Divergence] = &[
     },
     Divergence {
         id: "header-not-object",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A header that is JSON but not an object ([\"RS256\"]): \
+        design: "NOT IN DESIGN §3; documented in docs/clerk-compat.md 'Strict decoding'. A header that is JSON but not an object ([\"RS256\"]): \
                  Clerk reads alg as undefined (token-invalid-algorithm); we reject the form \
                  (token-invalid)",
         clerk: Expect::Reason("token-invalid-algorithm"),
@@ -258,14 +258,14 @@ const DIVERGENCES: &[Divergence] = &[
     },
     Divergence {
         id: "payload-not-object",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A payload that is a JSON string: Clerk reads sub as \
+        design: "NOT IN DESIGN §3; documented in docs/clerk-compat.md 'Strict decoding'. A payload that is a JSON string: Clerk reads sub as \
                  undefined (token-verification-failed); we reject the form (token-invalid)",
         clerk: Expect::Reason("token-verification-failed"),
         ours: Expect::Reason("token-invalid"),
     },
     Divergence {
         id: "payload-null",
-        design: "NOT IN DESIGN §3; NOT DOCUMENTED in docs/clerk-compat.md either. A signed payload `null`: Clerk's verifyToken throws a \
+        design: "NOT IN DESIGN §3; documented in docs/clerk-compat.md 'Strict decoding'. A signed payload `null`: Clerk's verifyToken throws a \
                  TypeError (no verdict at all); we reject the form (token-invalid)",
         clerk: Expect::Threw,
         ours: Expect::Reason("token-invalid"),

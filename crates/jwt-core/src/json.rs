@@ -111,6 +111,12 @@ impl<'t> Name<'t> {
         }
     }
 
+    /// A bit chosen by the prefix and length (equal names choose the same bit).
+    fn bit(&self) -> u64 {
+        let mixed = (self.prefix ^ self.name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        1 << (mixed >> 58)
+    }
+
     fn same(&self, other: &Name<'_>) -> bool {
         self.prefix == other.prefix
             && self.name.len() == other.name.len()
@@ -126,15 +132,14 @@ fn stops_string(b: u8) -> bool {
 
 /// The end of the run of bytes from `pos` that need no attention inside a string (no quote,
 /// backslash or control character), eight bytes at a time.
+#[inline]
 fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A high bit set in the lane of every byte of `x` that is zero.
     let zero_lanes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    while let Some(chunk) = bytes.get(pos..pos.saturating_add(8)) {
-        let mut lanes = [0u8; 8];
-        lanes.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(lanes);
+    while let Some(chunk) = bytes.get(pos..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk);
         // Bytes below 0x20 (the subtraction borrows only through such lanes, or through
         // lanes >= 0x80, which the `!x` mask clears), quotes and backslashes.
         let stop = (x.wrapping_sub(ONES * 0x20) & !x & HIGH)
@@ -162,6 +167,10 @@ struct StrToken {
     end: usize,
     escaped: bool,
 }
+
+/// What a top-level object captures: the wanted names, the union of their [`Name::bit`]s,
+/// and one slot per name.
+type Capture<'w, 's> = (&'w [Name<'w>], u64, &'s mut [Option<Scalar>]);
 
 /// A strict JSON reader over the decoded text that builds nothing.
 ///
@@ -193,6 +202,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// Consumes `b` (after whitespace) or fails.
+    #[inline]
     fn expect(&mut self, b: u8) -> Result<(), Fault> {
         self.skip_ws();
         if self.peek() == Some(b) {
@@ -223,6 +233,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// Reads a string whose opening quote is at `pos`.
+    #[inline]
     fn string(&mut self) -> Result<StrToken, Fault> {
         self.pos += 1;
         let start = self.pos;
@@ -278,6 +289,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// The content of a string token: borrowed when it has no escapes.
+    #[inline]
     fn content(&self, t: &StrToken) -> Result<Cow<'t, str>, Fault> {
         let raw = self.text.get(t.start..t.end).ok_or(Fault::Malformed)?;
         if !t.escaped {
@@ -307,6 +319,7 @@ impl<'t> Scanner<'t> {
     /// Reads a number starting at `pos`. Short integers are read here; anything longer, or
     /// with a fraction or exponent, is handed to serde_json so that range and value are
     /// exactly what it would give.
+    #[inline]
     fn number(&mut self) -> Result<Scalar, Fault> {
         let start = self.pos;
         let negative = self.peek() == Some(b'-');
@@ -450,16 +463,15 @@ impl<'t> Scanner<'t> {
 
     /// Reads an object whose `{` is at `pos`, at `depth`; returns its member count. With
     /// `capture`, members with one of its names are kept in its slots.
-    fn object(
-        &mut self,
-        depth: u32,
-        mut capture: Option<(&[Name<'_>], &mut [Option<Scalar>])>,
-    ) -> Result<usize, Fault> {
+    fn object(&mut self, depth: u32, mut capture: Option<Capture<'_, '_>>) -> Result<usize, Fault> {
         self.pos += 1;
         let start = self.names.len();
         let inner = depth.saturating_add(1);
         let mut set: Option<HashSet<Cow<'t, str>>> = None;
         let mut count = 0usize;
+        // One bit per name seen in this object, chosen by its prefix and length: a name whose
+        // bit is clear is certainly new, and skips the comparisons.
+        let mut seen_bits = 0u64;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -473,7 +485,10 @@ impl<'t> Scanner<'t> {
             let token = self.string()?;
             let name = Name::new(self.content(&token)?);
             self.expect(b':')?;
-            let slot = capture.as_mut().and_then(|(wanted, slots)| {
+            let slot = capture.as_mut().and_then(|(wanted, bits, slots)| {
+                if *bits & name.bit() == 0 {
+                    return None;
+                }
                 let i = wanted.iter().position(|w| w.same(&name))?;
                 slots.get_mut(i)
             });
@@ -492,8 +507,11 @@ impl<'t> Scanner<'t> {
                     Ok(())
                 }
                 None => {
+                    let bit = name.bit();
+                    let maybe_seen = seen_bits & bit != 0;
+                    seen_bits |= bit;
                     let seen = self.names.get(start..).unwrap_or_default();
-                    if seen.iter().any(|n| n.same(&name)) {
+                    if maybe_seen && seen.iter().any(|n| n.same(&name)) {
                         Err(name.name)
                     } else {
                         self.names.push(name);
@@ -545,7 +563,10 @@ pub(crate) fn scan_object<const N: usize>(
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.
-        Some(b'{') => sc.object(0, Some((&wanted, &mut captured))).map(Some),
+        Some(b'{') => {
+            let bits = wanted.iter().fold(0, |bits, w| bits | w.bit());
+            sc.object(0, Some((&wanted, bits, &mut captured))).map(Some)
+        }
         // Any other value is still read, so that its own faults are reported, then refused.
         _ => sc.value(0, false).map(|_| None),
     };

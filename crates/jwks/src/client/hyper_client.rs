@@ -1,6 +1,7 @@
 //! The default HTTP client: hyper 1 with hyper-util's pooled client and rustls.
 
 use core::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,6 +12,7 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
 
 use super::{HttpClient, HttpRequest, HttpResponse, check_url};
 use crate::{MAX_ERROR_BODY, SourceError, SourceErrorKind};
@@ -30,6 +32,11 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 ///   the cap is refused before reading anything); for other statuses only the first
 ///   [`MAX_ERROR_BODY`] bytes are read.
 ///
+/// To trust a private certificate authority, build the client with
+/// [`with_root_certificates`](Self::with_root_certificates) (only those roots) or
+/// [`with_extra_root_certificates`](Self::with_extra_root_certificates) (the Mozilla roots
+/// and those). Certificate and host-name checks cannot be switched off.
+///
 /// Needs a tokio runtime with the time driver enabled (`#[tokio::main]` has it).
 #[derive(Clone)]
 pub struct HyperHttpClient {
@@ -48,15 +55,94 @@ impl fmt::Debug for HyperHttpClient {
 impl HyperHttpClient {
     /// A client with the defaults above.
     pub fn new() -> Result<Self, SourceError> {
+        let roots =
+            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        Self::with_roots(roots)
+    }
+
+    /// A client that trusts *only* the given root certificates (DER-encoded X.509), not the
+    /// Mozilla roots: for a key source behind a private certificate authority, such as a
+    /// company CA, where no public CA should be able to vouch for the server.
+    ///
+    /// Everything else is as in [`new`](Self::new): host names are checked against the
+    /// certificate, HTTP/2 and HTTP/1.1 are offered by ALPN, redirects are not followed.
+    /// A certificate in PEM form (`-----BEGIN CERTIFICATE-----`) is the base64 of the DER
+    /// between those lines; decode it first.
+    ///
+    /// # Errors
+    ///
+    /// [`SourceErrorKind::Config`] when no certificate is given (the client could trust no
+    /// server) or when one of them is not a certificate usable as a trust anchor.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use jwks::RemoteJwks;
+    /// use jwks::client::HyperHttpClient;
+    ///
+    /// fn company_keys(ca_der: &[u8]) -> Result<RemoteJwks, jwks::SourceError> {
+    ///     let client = HyperHttpClient::with_root_certificates([ca_der])?;
+    ///     RemoteJwks::builder("https://auth.corp.example/.well-known/jwks.json")
+    ///         .http_client(client)
+    ///         .build()
+    /// }
+    ///
+    /// // Bytes that are not a certificate are refused when the client is built.
+    /// let err = company_keys(b"not a certificate").unwrap_err();
+    /// assert_eq!(err.code(), "source-config");
+    /// ```
+    pub fn with_root_certificates<I>(ders: I) -> Result<Self, SourceError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let mut roots = rustls::RootCertStore::empty();
+        add_roots(&mut roots, ders)?;
+        if roots.is_empty() {
+            return Err(SourceError::new(
+                SourceErrorKind::Config,
+                "no root certificate given: the client would trust no server",
+            ));
+        }
+        Self::with_roots(roots)
+    }
+
+    /// A client that trusts the Mozilla roots *and* the given root certificates
+    /// (DER-encoded X.509): for a deployment that fetches keys from both public and
+    /// privately certified hosts. Otherwise as [`with_root_certificates`](Self::with_root_certificates).
+    ///
+    /// # Errors
+    ///
+    /// [`SourceErrorKind::Config`] when one of the certificates is not usable as a trust
+    /// anchor.
+    pub fn with_extra_root_certificates<I>(ders: I) -> Result<Self, SourceError>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        let mut roots =
+            rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        add_roots(&mut roots, ders)?;
+        Self::with_roots(roots)
+    }
+
+    /// The one place the connector is built, so every constructor offers the same TLS
+    /// versions, ALPN protocols and pool settings.
+    fn with_roots(roots: rustls::RootCertStore) -> Result<Self, SourceError> {
+        let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SourceError::new(SourceErrorKind::Config, format!("tls setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let mut http = HttpConnector::new();
         // TLS and plain http both go through this connector; the scheme policy is ours.
         http.enforce_http(false);
         http.set_nodelay(true);
+        // ALPN is left empty above: the builder sets it to `h2, http/1.1` from these calls.
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| {
-                SourceError::new(SourceErrorKind::Config, format!("tls setup failed: {e}"))
-            })?
+            .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .enable_http2()
@@ -137,6 +223,24 @@ impl HttpClient for HyperHttpClient {
             )),
         }
     }
+}
+
+/// Adds each DER certificate to `roots` as a trust anchor.
+fn add_roots<I>(roots: &mut rustls::RootCertStore, ders: I) -> Result<(), SourceError>
+where
+    I: IntoIterator,
+    I::Item: AsRef<[u8]>,
+{
+    for (n, der) in ders.into_iter().enumerate() {
+        let cert = CertificateDer::from(der.as_ref().to_vec());
+        roots.add(cert).map_err(|e| {
+            SourceError::new(
+                SourceErrorKind::Config,
+                format!("root certificate {n} is not usable as a trust anchor: {e}"),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 fn too_large(max: usize) -> SourceError {

@@ -209,6 +209,13 @@ mod tests {
     fn url_policy() {
         let ok = |u: &str, plain| check_url(&u.parse().unwrap(), plain).is_ok();
         assert!(ok("https://example.com/jwks", false));
+        // https is accepted for any host, loopback or not, with or without a port.
+        assert!(ok("https://example.com:8443/.well-known/jwks.json", false));
+        assert!(ok("https://localhost:8443/jwks", false));
+        assert!(ok("https://127.0.0.1:8443/jwks", false));
+        assert!(ok("https://[::1]:8443/jwks", false));
+        assert!(ok("https://10.0.0.1/jwks", false));
+        assert!(ok("HTTPS://example.com/jwks", false));
         assert!(ok("http://127.0.0.1:8080/jwks", false));
         assert!(ok("http://127.9.9.9/jwks", false));
         assert!(ok("http://localhost/jwks", false));

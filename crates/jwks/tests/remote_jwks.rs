@@ -397,10 +397,12 @@ async fn unknown_kid_flood_costs_one_fetch_per_cooldown() {
     clock.advance(SECS(31));
     assert_eq!(code(lookup(&src, "new-kid").await), "key-not-found");
     assert_eq!(server.count(), 3);
-    // ...and kids known to be absent (negative cache) do not, even after the next cooldown.
+    // ...and a kid known to be absent (negative cache) does not, even after the next
+    // cooldown. (Which of the 10,000 flood kids are still in the bounded negative cache
+    // depends on task scheduling, so only the most recent absent kid is asserted here; the
+    // bound itself is tested in `negative_cache_is_bounded_and_expires`.)
     clock.advance(SECS(31));
     assert_eq!(code(lookup(&src, "new-kid").await), "key-not-found");
-    assert_eq!(code(lookup(&src, "bogus-0-0").await), "key-not-found");
     assert_eq!(server.count(), 3);
 }
 

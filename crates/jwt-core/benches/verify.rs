@@ -282,25 +282,26 @@ fn print_ratios() {
     println!();
     println!("HS256 cost against payload size (criterion medians):");
     println!(
-        "| payload | token | full | floor | full − floor | (full − floor) per KB of payload |"
+        "| payload | token | full | floor | full − floor | added µs per added KB (from the row above) |"
     );
     println!("|---|---|---|---|---|---|");
+    let mut previous: Option<(usize, f64)> = None;
     for (payload, token) in sizes {
         let g = "jwt-core size HS256";
         let full = median_ns(g, &format!("full {payload}"));
         let floor = median_ns(g, &format!("floor {payload}"));
-        let (extra, per_kb) = full.zip(floor).map_or_else(
-            || ("—".to_owned(), "—".to_owned()),
-            |(a, b)| {
-                let extra = a - b;
-                let per_kb = extra / (payload as f64 / 1024.0);
-                (micros(Some(extra)), micros(Some(per_kb)))
-            },
+        let extra = full.zip(floor).map(|(a, b)| a - b);
+        // Linear cost shows as a constant marginal cost per KB, whatever the size.
+        let marginal = previous.zip(extra).map_or_else(
+            || "—".to_owned(),
+            |((p0, e0), e)| micros(Some((e - e0) / ((payload - p0) as f64 / 1024.0))),
         );
+        previous = extra.map(|e| (payload, e));
         println!(
-            "| {payload} B | {token} B | {} | {} | {extra} | {per_kb} |",
+            "| {payload} B | {token} B | {} | {} | {} | {marginal} |",
             micros(full),
-            micros(floor)
+            micros(floor),
+            micros(extra)
         );
     }
 }

@@ -328,7 +328,14 @@ impl<'t> Scanner<'t> {
         }
         let int_start = self.pos;
         match self.peek() {
-            Some(b'0') => self.pos += 1,
+            Some(b'0') => {
+                self.pos += 1;
+                // A leading zero followed by a digit is refused right here, as serde_json
+                // does, before anything after the number (such as a repeated name) is judged.
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return Err(Fault::Malformed);
+                }
+            }
             Some(b'1'..=b'9') => {
                 while let Some(b'0'..=b'9') = self.peek() {
                     self.pos += 1;
@@ -986,6 +993,13 @@ mod tests {
             "{\u{b}}",
             "\u{feff}{}",
             r#"{"a":01}"#,
+            r#"{"a":1,"a":01}"#,
+            r#"{"a":1,"a":-01}"#,
+            r#"{"a":1,"a":1x}"#,
+            r#"{"a":1,"a":truex}"#,
+            r#"{"a":1,"a":1.}"#,
+            r#"{"a":1,"a":1e400}"#,
+            r#"{"a":1,"a":"\u12"}"#,
             r#"{"a":-0}"#,
             r#"{"a":-0.0}"#,
             r#"{"a":-}"#,

@@ -118,10 +118,10 @@ fn echo(
                 std::io::stdout().write_all(&raw)?;
             }
             let line = String::from_utf8_lossy(&raw);
-            if is_ratio_line(&line) {
-                if let Ok(mut list) = ratios.lock() {
-                    list.push(line.trim_end().to_owned());
-                }
+            if is_ratio_line(&line)
+                && let Ok(mut list) = ratios.lock()
+            {
+                list.push(line.trim_end().to_owned());
             }
         }
     })

@@ -118,10 +118,8 @@ fn static_jwks_failed(e: &jwks::SourceError) -> Outcome {
 
 /// A rejection line, or a usage error when the options themselves cannot work.
 fn rejected(e: &TokenVerificationError) -> Outcome {
-    if let Some(config) = e.config_error() {
-        if let Some(usage) = usage_error(config) {
-            return Outcome::Usage(usage);
-        }
+    if let Some(usage) = e.config_error().and_then(usage_error) {
+        return Outcome::Usage(usage);
     }
     Outcome::Rejected(output::error_line(
         e.reason().as_str(),

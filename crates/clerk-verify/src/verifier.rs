@@ -351,7 +351,7 @@ impl Verifier {
                     .map(|t| t.payload().clone())
             })
         };
-        let parsed = UnverifiedToken::parse(token, v.limits()).map_err(map_token_error)?;
+        let parsed = UnverifiedToken::parse_for::<C>(token, v.limits()).map_err(map_token_error)?;
         if parsed.header().cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
         }

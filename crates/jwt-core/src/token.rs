@@ -251,6 +251,24 @@ impl<'a> UnverifiedToken<'a> {
         Self::parse_as(token, limits, PayloadMode::Map)
     }
 
+    /// Like [`parse`](Self::parse), preparing the payload for verification into `C`.
+    ///
+    /// Callers that want the map of all claims (`C` is `serde_json::Map` or
+    /// [`Claims`](crate::Claims)) get it built while the payload is checked, in one pass; for
+    /// their own claims type the payload is only checked, and `C` is deserialized from its text
+    /// once the signature has verified. [`payload`](Self::payload) still works either way (the
+    /// map is then built on first use). [`Validation::verify`](crate::Validation::verify) parses
+    /// this way; call it before [`Validation::verify_parsed`](crate::Validation::verify_parsed)
+    /// to get the same cost.
+    pub fn parse_for<C: 'static>(token: &'a str, limits: &Limits) -> Result<Self, Error> {
+        let mode = if crate::validation::wants_map::<C>() {
+            PayloadMode::Map
+        } else {
+            PayloadMode::Scan
+        };
+        Self::parse_as(token, limits, mode)
+    }
+
     pub(crate) fn parse_as(
         token: &'a str,
         limits: &Limits,

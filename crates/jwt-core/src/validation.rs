@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Claim, Error};
 use crate::json::Scalar;
-use crate::token::{Header, Limits, Payload, PayloadMode, UnverifiedToken};
+use crate::token::{Header, Limits, Payload, UnverifiedToken};
 use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
 
 /// Default leeway for time claims, in milliseconds (5 s).
@@ -184,15 +184,7 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        // Callers that want the map of all claims get it built while the payload is checked,
-        // in one pass; for their own claims type, the payload is only checked now and `C` is
-        // deserialized from its text once the signature has verified.
-        let mode = if wants_map::<C>() {
-            PayloadMode::Map
-        } else {
-            PayloadMode::Scan
-        };
-        let parsed = UnverifiedToken::parse_as(token, &self.limits, mode)?;
+        let parsed = UnverifiedToken::parse_for::<C>(token, &self.limits)?;
         self.verify_parsed(parsed, key, now)
     }
 
@@ -545,7 +537,7 @@ impl<C> Verified<C> {
 }
 
 /// Whether `C` is the map of all claims or [`Claims`] (which wraps it).
-fn wants_map<C: 'static>() -> bool {
+pub(crate) fn wants_map<C: 'static>() -> bool {
     let wanted = TypeId::of::<C>();
     wanted == TypeId::of::<Map<String, Value>>() || wanted == TypeId::of::<Claims>()
 }
@@ -800,9 +792,12 @@ mod tests {
                     others.collect::<Vec<_>>().join(",")
                 );
                 let token = format!("{}.{}.c2ln", enc(r#"{"alg":"HS256"}"#), enc(&text));
-                let parsed =
-                    UnverifiedToken::parse_as(&token, &Limits::default(), PayloadMode::Scan)
-                        .unwrap();
+                let parsed = UnverifiedToken::parse_as(
+                    &token,
+                    &Limits::default(),
+                    crate::token::PayloadMode::Scan,
+                )
+                .unwrap();
                 for v in &configs {
                     let now = Timestamp::from_unix_seconds(100);
                     let fast = v.claims_certainly_pass(parsed.payload_parts(), now);

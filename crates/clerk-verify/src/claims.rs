@@ -1,6 +1,8 @@
 //! Clerk's session token payload, v1 and v2, as types.
 
-use serde::de::DeserializeOwned;
+use core::fmt;
+
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -13,74 +15,68 @@ use serde_json::{Map, Number, Value};
 /// `serde_json::Map<String, Value>` with [`Verifier::verify_as`](crate::Verifier::verify_as).
 ///
 /// `exp`, `iat` and `nbf` are whole seconds (fractions truncated, as verification does).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Deserializing reads the payload in one pass, sorting each member into its field or into
+/// `other` (in the payload's order) as it comes: no intermediate map of all claims.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SessionClaims {
     /// The user id (`user_…`).
     pub sub: String,
     /// The session id (`sess_…`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// The authorized party: the origin of the frontend that requested the token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub azp: Option<String>,
     /// The issuer: the instance's Frontend API URL.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     /// Expiry, seconds since the epoch.
-    #[serde(deserialize_with = "de_seconds")]
     pub exp: i64,
     /// Issued at, seconds since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "opt_seconds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
     /// Not before, seconds since the epoch.
-    #[serde(
-        default,
-        deserialize_with = "opt_seconds",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
     /// The token id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
     /// The actor, when the session is an impersonation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub act: Option<Actor>,
     /// Factor verification age: minutes since the first and second factor were verified
     /// (`-1` when never).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fva: Option<[i64; 2]>,
     /// The session status (`active`, `pending`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sts: Option<String>,
     /// The session token version: absent for v1, `2` for v2. Kept as any JSON value, as
     /// Clerk reads it (only the number 2 means version 2).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub v: Option<Value>,
     /// v2: the active organization, in compact form.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub o: Option<OrgClaims>,
     /// v2: the plans, comma-separated scoped ids (`u:free,o:pro`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pla: Option<String>,
     /// v2: the features, comma-separated scoped ids (`o:dashboard,u:export`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fea: Option<String>,
     /// v1: the active organization's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// v1: the active organization's slug.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_slug: Option<String>,
     /// v1: the user's role in the active organization (`org:admin`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_role: Option<String>,
     /// v1: the user's permissions in the active organization.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_permissions: Option<Vec<String>>,
     /// Every other claim (`aud`, custom session claims…), unchanged.
     #[serde(flatten)]
@@ -88,40 +84,21 @@ pub struct SessionClaims {
 }
 
 impl SessionClaims {
-    /// Builds the claims from a verified payload by moving each member into its field: the
-    /// same result as deserializing with serde, without a second pass over the JSON tree
-    /// (this is on the path of every verification). One pass sorts the members into the
-    /// documented claims and the rest (keeping the rest in order, without re-hashing any
-    /// key); the documented claims are then converted in a fixed order, so the first error
-    /// reported does not depend on the order of the members.
+    /// Builds the claims from a verified payload already held as a map (the token cache's
+    /// entries) by moving each member into its field: the same result as the `Deserialize`
+    /// impl gives for the same members. One pass sorts the members into the documented claims
+    /// and the rest (keeping the rest in order, without re-hashing any key); the documented
+    /// claims are then converted in a fixed order, so the first error reported does not
+    /// depend on the order of the members. The verifier reports every claims error in these
+    /// words.
     pub(crate) fn from_payload(m: Map<String, Value>) -> Result<Self, String> {
-        const NAMES: [&str; 19] = [
-            "sub",
-            "exp",
-            "sid",
-            "azp",
-            "iss",
-            "iat",
-            "nbf",
-            "jti",
-            "act",
-            "fva",
-            "sts",
-            "v",
-            "o",
-            "pla",
-            "fea",
-            "org_id",
-            "org_slug",
-            "org_role",
-            "org_permissions",
-        ];
+        const NAMES: [&str; Field::ALL.len()] = Field::NAMES;
         let mut slots: [Option<Value>; NAMES.len()] = Default::default();
         let mut other = Map::new();
         for (k, v) in m {
-            match NAMES.iter().position(|n| *n == k) {
-                Some(i) => {
-                    if let Some(slot) = slots.get_mut(i) {
+            match Field::from_name(&k) {
+                Some(f) => {
+                    if let Some(slot) = slots.get_mut(f as usize) {
                         *slot = Some(v);
                     }
                 }
@@ -149,12 +126,13 @@ impl SessionClaims {
         fn time((v, k): (Option<Value>, &str)) -> Result<Option<i64>, String> {
             match v {
                 None => Ok(None),
-                Some(v) => seconds::<serde_json::Error>(v)
+                Some(Value::Number(n)) => seconds::<serde_json::Error>(&n)
                     .map(Some)
                     .map_err(|e| format!("claim {k:?}: {e}")),
+                Some(_) => Err(format!("claim {k:?}: a time claim must be a number")),
             }
         }
-        // In the order of NAMES.
+        // In the order of Field::ALL.
         let sub = string(next())?.ok_or("missing field `sub`")?;
         let exp = time(next())?.ok_or("missing field `exp`")?;
         Ok(SessionClaims {
@@ -225,10 +203,7 @@ pub struct OrgClaims {
 
 /// A NumericDate in whole seconds: integers as they are, other numbers truncated. Range
 /// checks already happened during verification.
-fn seconds<E: serde::de::Error>(v: Value) -> Result<i64, E> {
-    let Value::Number(n) = v else {
-        return Err(E::custom("a time claim must be a number"));
-    };
+fn seconds<E: de::Error>(n: &Number) -> Result<i64, E> {
     if let Some(i) = n.as_i64() {
         return Ok(i);
     }
@@ -240,18 +215,512 @@ fn seconds<E: serde::de::Error>(v: Value) -> Result<i64, E> {
         .ok_or_else(|| E::custom("time claim out of range"))
 }
 
-fn de_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    seconds(Value::Number(Number::deserialize(d)?))
+/// The documented claims of [`SessionClaims`], in the order their values are converted when
+/// building from a map (so the first error reported does not depend on the members' order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Sub,
+    Exp,
+    Sid,
+    Azp,
+    Iss,
+    Iat,
+    Nbf,
+    Jti,
+    Act,
+    Fva,
+    Sts,
+    V,
+    O,
+    Pla,
+    Fea,
+    OrgId,
+    OrgSlug,
+    OrgRole,
+    OrgPermissions,
 }
 
-fn opt_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    de_seconds(d).map(Some)
+impl Field {
+    /// Every field; `Field::ALL[f as usize] == f`.
+    const ALL: [Field; 19] = [
+        Field::Sub,
+        Field::Exp,
+        Field::Sid,
+        Field::Azp,
+        Field::Iss,
+        Field::Iat,
+        Field::Nbf,
+        Field::Jti,
+        Field::Act,
+        Field::Fva,
+        Field::Sts,
+        Field::V,
+        Field::O,
+        Field::Pla,
+        Field::Fea,
+        Field::OrgId,
+        Field::OrgSlug,
+        Field::OrgRole,
+        Field::OrgPermissions,
+    ];
+
+    /// The claim names, in the order of [`ALL`](Self::ALL).
+    const NAMES: [&'static str; 19] = [
+        "sub",
+        "exp",
+        "sid",
+        "azp",
+        "iss",
+        "iat",
+        "nbf",
+        "jti",
+        "act",
+        "fva",
+        "sts",
+        "v",
+        "o",
+        "pla",
+        "fea",
+        "org_id",
+        "org_slug",
+        "org_role",
+        "org_permissions",
+    ];
+
+    /// The documented claim called `name`, if it is one. A `match` on the string compiles to
+    /// a dispatch on its length and a few comparisons, not a scan of all 19 names.
+    fn from_name(name: &str) -> Option<Field> {
+        Some(match name {
+            "sub" => Field::Sub,
+            "exp" => Field::Exp,
+            "sid" => Field::Sid,
+            "azp" => Field::Azp,
+            "iss" => Field::Iss,
+            "iat" => Field::Iat,
+            "nbf" => Field::Nbf,
+            "jti" => Field::Jti,
+            "act" => Field::Act,
+            "fva" => Field::Fva,
+            "sts" => Field::Sts,
+            "v" => Field::V,
+            "o" => Field::O,
+            "pla" => Field::Pla,
+            "fea" => Field::Fea,
+            "org_id" => Field::OrgId,
+            "org_slug" => Field::OrgSlug,
+            "org_role" => Field::OrgRole,
+            "org_permissions" => Field::OrgPermissions,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        Field::NAMES.get(self as usize).copied().unwrap_or_default()
+    }
+}
+
+/// A member name as it is read: a documented claim, or any other name (kept for `other`).
+enum MemberName {
+    Documented(Field),
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for MemberName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(MemberNameVisitor)
+    }
+}
+
+struct MemberNameVisitor;
+
+impl Visitor<'_> for MemberNameVisitor {
+    type Value = MemberName;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a claim name")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<MemberName, E> {
+        Ok(match Field::from_name(name) {
+            Some(f) => MemberName::Documented(f),
+            None => MemberName::Other(name.to_owned()),
+        })
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<MemberName, E> {
+        Ok(match Field::from_name(&name) {
+            Some(f) => MemberName::Documented(f),
+            None => MemberName::Other(name),
+        })
+    }
+}
+
+/// A time claim (`exp`, `iat`, `nbf`): any JSON number, as whole seconds by [`seconds`].
+/// Anything else, `null` included, does not fit (as in [`SessionClaims::from_payload`]).
+struct Seconds;
+
+impl<'de> DeserializeSeed<'de> for Seconds {
+    type Value = i64;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for Seconds {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a time claim (a number)")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        seconds(&Number::from(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        seconds(&Number::from(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        // A JSON number is finite; `from_f64` refuses only NaN and infinities.
+        Number::from_f64(v).map_or_else(
+            || Err(E::custom("time claim out of range")),
+            |n| seconds(&n),
+        )
+    }
+}
+
+/// One pass over the members: each documented claim is converted as it comes, every other
+/// member is moved into `other` in the payload's order. The result is the one
+/// [`SessionClaims::from_payload`] builds from the map of the same members; when a member does
+/// not fit, serde's error names the first such member in the payload's order (the verifier
+/// reports such tokens through `from_payload`, whose order is fixed).
+struct SessionClaimsVisitor;
+
+impl<'de> Visitor<'de> for SessionClaimsVisitor {
+    type Value = SessionClaims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Clerk session token payload (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<SessionClaims, A::Error> {
+        let mut sub: Option<String> = None;
+        let mut exp: Option<i64> = None;
+        let mut c = SessionClaims {
+            sub: String::new(),
+            sid: None,
+            azp: None,
+            iss: None,
+            exp: 0,
+            iat: None,
+            nbf: None,
+            jti: None,
+            act: None,
+            fva: None,
+            sts: None,
+            v: None,
+            o: None,
+            pla: None,
+            fea: None,
+            org_id: None,
+            org_slug: None,
+            org_role: None,
+            org_permissions: None,
+            other: Map::new(),
+        };
+        // One bit per field, to refuse a documented claim given twice (only reachable through
+        // a lenient deserializer: verification refuses duplicate members before this).
+        let mut seen = 0u32;
+        while let Some(name) = members.next_key::<MemberName>()? {
+            let field = match name {
+                MemberName::Documented(f) => f,
+                MemberName::Other(name) => {
+                    let value = members.next_value::<Value>()?;
+                    c.other.insert(name, value);
+                    continue;
+                }
+            };
+            let bit = 1u32 << (field as u32);
+            if seen & bit != 0 {
+                return Err(de::Error::duplicate_field(field.name()));
+            }
+            seen |= bit;
+            match field {
+                Field::Sub => sub = members.next_value()?,
+                Field::Exp => exp = Some(members.next_value_seed(Seconds)?),
+                Field::Sid => c.sid = members.next_value()?,
+                Field::Azp => c.azp = members.next_value()?,
+                Field::Iss => c.iss = members.next_value()?,
+                Field::Iat => c.iat = Some(members.next_value_seed(Seconds)?),
+                Field::Nbf => c.nbf = Some(members.next_value_seed(Seconds)?),
+                Field::Jti => c.jti = members.next_value()?,
+                Field::Act => c.act = members.next_value()?,
+                Field::Fva => c.fva = members.next_value()?,
+                Field::Sts => c.sts = members.next_value()?,
+                Field::V => c.v = members.next_value()?,
+                Field::O => c.o = members.next_value()?,
+                Field::Pla => c.pla = members.next_value()?,
+                Field::Fea => c.fea = members.next_value()?,
+                Field::OrgId => c.org_id = members.next_value()?,
+                Field::OrgSlug => c.org_slug = members.next_value()?,
+                Field::OrgRole => c.org_role = members.next_value()?,
+                Field::OrgPermissions => c.org_permissions = members.next_value()?,
+            }
+        }
+        c.sub = sub.ok_or_else(|| de::Error::missing_field("sub"))?;
+        c.exp = exp.ok_or_else(|| de::Error::missing_field("exp"))?;
+        Ok(c)
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionClaims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(SessionClaimsVisitor)
+    }
+}
+
+/// Payloads on which the one-pass `Deserialize` must agree with
+/// [`SessionClaims::from_payload`]; shared with the verifier's tests.
+#[cfg(test)]
+pub(crate) mod agreement {
+    use integration_tests::clerk_payload;
+    use serde_json::{Map, Value, json};
+
+    use super::Field;
+
+    /// The time the payloads are valid around.
+    pub(crate) const NOW: i64 = 1_700_000_000;
+
+    /// Every kind of JSON value a claim could hold: each documented claim is tried with each.
+    pub(crate) fn kinds() -> Vec<Value> {
+        vec![
+            json!(null),
+            json!(true),
+            json!(false),
+            json!(0),
+            json!(-1),
+            json!(NOW + 30),
+            json!(NOW as f64 + 30.9),
+            json!(-1.5),
+            json!(9_223_372_036_854_775_807_i64),
+            json!(9_223_372_036_854_775_808_u64),
+            json!(u64::MAX),
+            json!(i64::MIN),
+            json!(1e300),
+            json!(-1e300),
+            json!(""),
+            json!("s"),
+            json!("1"),
+            json!("é\u{1f600}\"\\"),
+            json!([]),
+            json!([1]),
+            json!([1, 2]),
+            json!([3, -1]),
+            json!([1, 2, 3]),
+            json!([1.5, 2]),
+            json!([9_223_372_036_854_775_808_u64, 0]),
+            json!(["a"]),
+            json!(["a", "b"]),
+            json!(["a", 1]),
+            json!([[1]]),
+            json!({}),
+            json!({"sub": "user_2"}),
+            json!({"sub": "user_2", "iss": "x", "n": [1, {"b": 2, "a": 1}]}),
+            json!({"sub": 5}),
+            json!({"iss": "no sub"}),
+            json!({"id": "org_1", "slg": "acme", "rol": "admin", "per": "a,b", "fpm": "3", "z": 1}),
+            json!({"id": 5}),
+            json!({"z": null, "a": [true]}),
+        ]
+    }
+
+    fn object(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    /// The test kit's Clerk payload in the shapes a session token takes: v2 as minted, v2
+    /// with an organization, plans, features, an actor, an audience and custom claims, v1
+    /// with its organization claims, and the bare minimum.
+    pub(crate) fn bases() -> Vec<Map<String, Value>> {
+        let v2 = object(clerk_payload(NOW));
+        let mut v2_full = v2.clone();
+        for (k, v) in [
+            (
+                "custom",
+                json!({"tier": "gold", "list": [1, 2.5, "x", null]}),
+            ),
+            (
+                "o",
+                json!({"id": "org_1", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3,1"}),
+            ),
+            ("pla", json!("u:free,o:pro")),
+            ("fea", json!("o:dashboard,u:export")),
+            (
+                "act",
+                json!({"sub": "user_support", "iss": "https://dashboard.clerk.com"}),
+            ),
+            ("aud", json!(["api", "web"])),
+            ("email", json!("a@example.com")),
+        ] {
+            v2_full.insert(k.to_owned(), v);
+        }
+        let mut v1 = v2.clone();
+        for k in ["v", "sts", "fva"] {
+            v1.shift_remove(k);
+        }
+        for (k, v) in [
+            ("org_id", json!("org_1")),
+            ("org_slug", json!("acme")),
+            ("org_role", json!("org:admin")),
+            (
+                "org_permissions",
+                json!(["org:sys_memberships:read", "org:billing:manage"]),
+            ),
+            ("metadata", json!({"b": 1, "a": 2})),
+        ] {
+            v1.insert(k.to_owned(), v);
+        }
+        let minimal = object(json!({"sub": "user_1", "exp": NOW + 60}));
+        let mut custom_between = Map::new();
+        for (k, v) in &v2_full {
+            custom_between.insert(format!("x_{k}"), json!(k.len()));
+            custom_between.insert(k.clone(), v.clone());
+        }
+        vec![v2, v2_full, v1, minimal, custom_between]
+    }
+
+    /// The members of `m` in reverse order.
+    pub(crate) fn reversed(m: &Map<String, Value>) -> Map<String, Value> {
+        m.iter()
+            .rev()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// Each base as is and reversed; then, in each base, each documented claim (and two
+    /// others) removed, and replaced in place by each kind of value, and appended last when
+    /// the base lacks it.
+    pub(crate) fn payloads() -> Vec<Map<String, Value>> {
+        let mut out = Vec::new();
+        let names = Field::NAMES.iter().copied().chain(["aud", "custom"]);
+        for base in bases() {
+            out.push(reversed(&base));
+            for name in names.clone() {
+                let mut without = base.clone();
+                without.shift_remove(name);
+                out.push(without);
+                for value in kinds() {
+                    let mut with = base.clone();
+                    with.insert(name.to_owned(), value);
+                    out.push(with);
+                }
+            }
+            out.push(base);
+        }
+        out
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The claims as JSON text: equal texts mean equal values with members (nested ones
+    /// included) in the same order, which `PartialEq` on maps does not check.
+    fn text(c: &SessionClaims) -> String {
+        serde_json::to_string(c).unwrap()
+    }
+
+    #[test]
+    fn field_table_is_consistent() {
+        for (i, (f, name)) in Field::ALL.iter().zip(Field::NAMES).enumerate() {
+            assert_eq!(*f as usize, i);
+            assert_eq!(f.name(), name);
+            assert_eq!(Field::from_name(name), Some(*f));
+        }
+        assert_eq!(Field::from_name("aud"), None);
+        assert_eq!(Field::from_name("Sub"), None);
+    }
+
+    #[test]
+    fn one_pass_deserialize_agrees_with_from_payload() {
+        let payloads = agreement::payloads();
+        assert!(payloads.len() > 3000, "{}", payloads.len());
+        let (mut ok, mut err) = (0, 0);
+        for m in payloads {
+            let json = Value::Object(m.clone());
+            let expected = SessionClaims::from_payload(m);
+            let from_text = serde_json::from_str::<SessionClaims>(&json.to_string());
+            let from_value = serde_json::from_value::<SessionClaims>(json.clone());
+            for (how, got) in [("text", from_text), ("value", from_value)] {
+                match (&expected, got) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a, &b, "{how}: {json}");
+                        assert_eq!(text(a), text(&b), "{how}: {json}");
+                        ok += 1;
+                    }
+                    (Err(_), Err(_)) => err += 1,
+                    (a, b) => panic!("{how}: {json}\nfrom_payload {a:?}\ndeserialize {b:?}"),
+                }
+            }
+        }
+        // Both outcomes are well represented.
+        assert!(ok > 2000 && err > 2000, "ok {ok} err {err}");
+    }
+
+    #[test]
+    fn the_kinds_of_values_meet_the_documented_rules() {
+        let base = || agreement::bases().swap_remove(0);
+        let with = |name: &str, v: Value| {
+            let mut m = base();
+            m.insert(name.to_owned(), v);
+            serde_json::from_value::<SessionClaims>(Value::Object(m))
+        };
+        // Times: any number, fractions truncated toward zero; null and out of range refused.
+        assert_eq!(with("iat", json!(-1.5)).unwrap().iat, Some(-1));
+        assert_eq!(
+            with("exp", json!(9_223_372_036_854_775_807_i64))
+                .unwrap()
+                .exp,
+            i64::MAX
+        );
+        for bad in [
+            json!(null),
+            json!("1"),
+            json!(9_223_372_036_854_775_808_u64),
+            json!(1e300),
+        ] {
+            assert!(with("nbf", bad.clone()).is_err(), "{bad}");
+        }
+        // Optional strings and lists: null is absent.
+        assert_eq!(with("sid", json!(null)).unwrap().sid, None);
+        assert_eq!(with("v", json!(null)).unwrap().v, None);
+        assert!(with("sid", json!(5)).is_err());
+        assert!(with("fva", json!([1, 2, 3])).is_err());
+        assert!(with("org_permissions", json!(["a", 1])).is_err());
+        // `sub` null counts as missing.
+        let e = with("sub", json!(null)).unwrap_err().to_string();
+        assert!(e.contains("missing field `sub`"), "{e}");
+    }
+
+    #[test]
+    fn a_documented_claim_twice_is_refused() {
+        // Only a lenient deserializer gets this far; verification refuses duplicates before.
+        let e = serde_json::from_str::<SessionClaims>(r#"{"sub":"a","exp":1,"sid":"x","sid":"y"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate field `sid`"), "{e}");
+        let e = serde_json::from_str::<SessionClaims>("[1]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a Clerk session token payload"), "{e}");
+    }
 
     #[test]
     fn v2_payload_round_trips_with_extra_claims() {

@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod alg;
+mod b64;
 mod backend;
 mod claims;
 pub mod danger;

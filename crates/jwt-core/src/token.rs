@@ -3,7 +3,9 @@
 use core::fmt;
 use std::sync::OnceLock;
 
+#[cfg(test)]
 use base64::Engine as _;
+#[cfg(test)]
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
@@ -365,10 +367,8 @@ impl<'a> UnverifiedToken<'a> {
 }
 
 fn b64(segment: &str, part: Part) -> Result<Vec<u8>, Error> {
-    // The base64 engine rejects padding, non-alphabet bytes and non-zero trailing bits.
-    URL_SAFE_NO_PAD
-        .decode(segment)
-        .map_err(|_| Error::MalformedBase64 { part })
+    // Rejects padding, non-alphabet bytes, impossible lengths and non-zero trailing bits.
+    crate::b64::decode(segment.as_bytes()).ok_or(Error::MalformedBase64 { part })
 }
 
 fn utf8(bytes: Vec<u8>, part: Part) -> Result<String, Error> {

@@ -19,6 +19,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
 
+mod de;
+
+pub(crate) use de::deserialize_object;
+
 /// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
 ///
 /// serde_json stops at 128 nested arrays or objects with an error of its own, which would
@@ -100,15 +104,18 @@ struct Name<'t> {
 }
 
 impl<'t> Name<'t> {
+    #[inline]
     fn new(name: Cow<'t, str>) -> Self {
-        let mut head = [0u8; 8];
-        for (d, s) in head.iter_mut().zip(name.as_bytes()) {
-            *d = *s;
-        }
-        Name {
-            prefix: u64::from_le_bytes(head),
-            name,
-        }
+        let bytes = name.as_bytes();
+        // The first eight bytes, little-endian, zero-padded (no copy into a buffer).
+        let prefix = match bytes.first_chunk::<8>() {
+            Some(head) => u64::from_le_bytes(*head),
+            None => bytes
+                .iter()
+                .rev()
+                .fold(0, |prefix, b| (prefix << 8) | u64::from(*b)),
+        };
+        Name { prefix, name }
     }
 
     /// A bit chosen by the prefix and length (equal names choose the same bit).
@@ -191,6 +198,18 @@ struct Scanner<'t> {
 }
 
 impl<'t> Scanner<'t> {
+    fn new(text: &'t str, max_depth: u32) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            max_depth: max_depth.min(MAX_DEPTH_CAP),
+            // Room for the members of a typical token without growing.
+            names: Vec::with_capacity(16),
+            duplicate: None,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -468,17 +487,60 @@ impl<'t> Scanner<'t> {
         }
     }
 
+    /// Starts the repeat check of an object whose members are about to be read.
+    fn open_object(&self) -> Seen<'t> {
+        Seen {
+            start: self.names.len(),
+            set: None,
+            bits: 0,
+            count: 0,
+        }
+    }
+
+    /// Records the name of the next member of the object `seen` tracks, or fails with
+    /// [`Fault::Duplicate`] when the object already has a member of that name.
+    #[inline]
+    fn note_name(&mut self, seen: &mut Seen<'t>, name: Name<'t>) -> Result<(), Fault> {
+        seen.count = seen.count.saturating_add(1);
+        let fresh = match &mut seen.set {
+            Some(set) if set.contains(name.name.as_ref()) => Err(name.name),
+            Some(set) => {
+                set.insert(name.name);
+                Ok(())
+            }
+            None => {
+                let bit = name.bit();
+                let maybe_seen = seen.bits & bit != 0;
+                seen.bits |= bit;
+                let earlier = self.names.get(seen.start..).unwrap_or_default();
+                if maybe_seen && earlier.iter().any(|n| n.same(&name)) {
+                    Err(name.name)
+                } else {
+                    self.names.push(name);
+                    if seen.count > LINEAR_NAME_CHECK {
+                        seen.set = Some(self.names.drain(seen.start..).map(|n| n.name).collect());
+                    }
+                    Ok(())
+                }
+            }
+        };
+        fresh.map_err(|repeated| {
+            self.duplicate = Some(truncate(&repeated));
+            Fault::Duplicate
+        })
+    }
+
+    /// Ends the repeat check of an object: its names leave the stack.
+    fn close_object(&mut self, seen: Seen<'t>) {
+        self.names.truncate(seen.start);
+    }
+
     /// Reads an object whose `{` is at `pos`, at `depth`; returns its member count. With
     /// `capture`, members with one of its names are kept in its slots.
     fn object(&mut self, depth: u32, mut capture: Option<Capture<'_, '_>>) -> Result<usize, Fault> {
         self.pos += 1;
-        let start = self.names.len();
         let inner = depth.saturating_add(1);
-        let mut set: Option<HashSet<Cow<'t, str>>> = None;
-        let mut count = 0usize;
-        // One bit per name seen in this object, chosen by its prefix and length: a name whose
-        // bit is clear is certainly new, and skips the comparisons.
-        let mut seen_bits = 0u64;
+        let mut seen = self.open_object();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -506,45 +568,30 @@ impl<'t> Scanner<'t> {
                 }
             }
             // The value is read before the name is checked, as a tree-building parser would.
-            count = count.saturating_add(1);
-            let fresh = match &mut set {
-                Some(set) if set.contains(name.name.as_ref()) => Err(name.name),
-                Some(set) => {
-                    set.insert(name.name);
-                    Ok(())
-                }
-                None => {
-                    let bit = name.bit();
-                    let maybe_seen = seen_bits & bit != 0;
-                    seen_bits |= bit;
-                    let seen = self.names.get(start..).unwrap_or_default();
-                    if maybe_seen && seen.iter().any(|n| n.same(&name)) {
-                        Err(name.name)
-                    } else {
-                        self.names.push(name);
-                        if count > LINEAR_NAME_CHECK {
-                            set = Some(self.names.drain(start..).map(|n| n.name).collect());
-                        }
-                        Ok(())
-                    }
-                }
-            };
-            if let Err(repeated) = fresh {
-                self.duplicate = Some(truncate(&repeated));
-                return Err(Fault::Duplicate);
-            }
+            self.note_name(&mut seen, name)?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    self.names.truncate(start);
+                    let count = seen.count;
+                    self.close_object(seen);
                     return Ok(count);
                 }
                 _ => return Err(Fault::Malformed),
             }
         }
     }
+}
+
+/// The repeat check of one open object: where its names start on the scanner's stack, the
+/// hash set that replaces the stack past [`LINEAR_NAME_CHECK`] members, one [`Name::bit`] per
+/// name seen, and the member count.
+struct Seen<'t> {
+    start: usize,
+    set: Option<HashSet<Cow<'t, str>>>,
+    bits: u64,
+    count: usize,
 }
 
 /// Scans `text` as a JSON object with unique member names at every level and nesting of at
@@ -558,15 +605,7 @@ pub(crate) fn scan_object<const N: usize>(
 ) -> Result<Scanned<N>, Error> {
     let wanted = names.map(|n| Name::new(Cow::Borrowed(n)));
     let mut captured = [const { None }; N];
-    let mut sc = Scanner {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        max_depth: max_depth.min(MAX_DEPTH_CAP),
-        // Room for the members of a typical token without growing.
-        names: Vec::with_capacity(16),
-        duplicate: None,
-    };
+    let mut sc = Scanner::new(text, max_depth);
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.
@@ -982,6 +1021,53 @@ mod tests {
             (Err(a), Err(b)) => assert_eq!(a, b, "{text}"),
             (a, b) => panic!("{text}: scanner {:?}, tree parser {:?}", a.err(), b.err()),
         }
+        one_pass_agrees(text, depth);
+    }
+
+    /// Claims types for the one-pass reader: loose optional members, and serde's buffered
+    /// (flatten) path, which reads through `deserialize_any`.
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Loose {
+        a: Option<Value>,
+        b: Option<Vec<Value>>,
+        n: Option<Option<u64>>,
+        long_name_x: Option<String>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Flat {
+        a: Option<Value>,
+        #[serde(flatten)]
+        rest: Map<String, Value>,
+    }
+
+    /// The one-pass reader succeeds only where the scan does, gives what serde_json gives,
+    /// and captures what the scan captures; for the map and `Value` it always succeeds where
+    /// the scan does.
+    fn one_pass_agrees(text: &str, depth: u32) {
+        const NAMES: [&str; 4] = ["a", "b", "long_name_x", "n"];
+        let scan = scan_object(text, Part::Payload, depth, &NAMES);
+        fn check<C>(text: &str, depth: u32, scan: &Result<Scanned<4>, Error>, always: bool)
+        where
+            C: serde::de::DeserializeOwned + PartialEq + fmt::Debug,
+        {
+            let ours = deserialize_object::<C, 4>(text, depth, &NAMES);
+            match (ours, scan) {
+                (Some(t), Ok(scan)) => {
+                    assert_eq!(t.members, scan.members, "{text}");
+                    assert_eq!(t.captured, scan.captured, "{text}");
+                    let theirs: C = serde_json::from_str(text).expect(text);
+                    assert_eq!(t.value, theirs, "{text}");
+                }
+                (Some(_), Err(e)) => panic!("{text}: one pass accepted what the scan refuses: {e}"),
+                (None, Ok(_)) => assert!(!always, "{text}: one pass gave up on valid text"),
+                (None, Err(_)) => {}
+            }
+        }
+        check::<Map<String, Value>>(text, depth, &scan, true);
+        check::<Value>(text, depth, &scan, true);
+        check::<Loose>(text, depth, &scan, false);
+        check::<Flat>(text, depth, &scan, false);
     }
 
     #[test]

@@ -53,5 +53,5 @@ pub use key::{
     KeyError, MAX_KEY_INPUT_LEN, MAX_RSA_BITS, MIN_HMAC_SECRET_LEN, MIN_RSA_BITS, VerifyingKey,
 };
 pub use time::Timestamp;
-pub use token::{Header, Limits, MAX_KID_LEN, UnverifiedToken};
+pub use token::{Header, Limits, MAX_KID_LEN, Prepared, UnverifiedToken};
 pub use validation::{DEFAULT_LEEWAY_MS, Validation, Verified};

@@ -7,10 +7,13 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 #[cfg(test)]
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
-use crate::json::{Scalar, Scanned, Text, build_map, parse_object, scan_object};
+use crate::json::{
+    Scalar, Scanned, Text, build_map, deserialize_object, parse_object, scan_object,
+};
 use crate::{Algorithm, VerifyingKey};
 
 /// Longest `kid` accepted, in bytes. `kid` is an opaque map key; nothing longer is plausible.
@@ -200,6 +203,45 @@ pub(crate) struct Payload {
 }
 
 impl Payload {
+    /// Reads the payload text for verification into `C`, in one pass where possible: the map
+    /// of all claims when `C` is that map or [`Claims`](crate::Claims), otherwise `C` itself
+    /// (returned beside the payload) with the registered claims captured. When the
+    /// one pass does not succeed, the text is read again by the parser that names its fault
+    /// (or, for a `C` the text does not fit, only checked: `C`'s error is reported after the
+    /// signature verifies, from serde_json).
+    fn prepare<C: DeserializeOwned + 'static>(
+        text: String,
+        max_depth: u32,
+    ) -> Result<(Payload, Option<C>), Error> {
+        if crate::validation::wants_map::<C>() {
+            // serde_json's own parser, checking as it builds, is the cheaper way to the map
+            // (the one-pass reader also tracks names, and cost more instructions here).
+            let map = parse_object(&text, Part::Payload, max_depth)?;
+            let payload = Payload {
+                count: map.len(),
+                text,
+                claims: None,
+                map: OnceLock::from(map),
+            };
+            return Ok((payload, None));
+        }
+        let (claims, count, value) =
+            match deserialize_object::<C, 7>(&text, max_depth, &CLAIM_NAMES) {
+                Some(t) => (t.captured, t.members, Some(t.value)),
+                None => {
+                    let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIM_NAMES)?;
+                    (scanned.captured, scanned.members, None)
+                }
+            };
+        let payload = Payload {
+            text,
+            claims: Some(claims),
+            count,
+            map: OnceLock::new(),
+        };
+        Ok((payload, value))
+    }
+
     /// The JSON text of the payload (a strict-parsed object).
     pub(crate) fn text(&self) -> &str {
         &self.text
@@ -271,59 +313,127 @@ impl<'a> UnverifiedToken<'a> {
         Self::parse_as(token, limits, mode)
     }
 
+    /// Parses the token and prepares it for verification into `C`, building `C` from the
+    /// payload in the same pass that checks it: the fastest way to verify into a claims type
+    /// of your own when the key must be looked up between parsing and verifying (by the
+    /// header's `kid`, say). Verify the result with
+    /// [`Validation::verify_prepared`](crate::Validation::verify_prepared).
+    ///
+    /// The payload is checked exactly as [`parse`](Self::parse) checks it, with the same
+    /// errors. `C` is built from the payload before the signature is checked, but handed out
+    /// only after it verifies; a payload that does not fit `C` is reported (as
+    /// [`Error::ClaimsDeserialize`]) only after the signature and the claim checks pass, as
+    /// [`Validation::verify`](crate::Validation::verify) reports it.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, Claims, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine {
+    ///     iss: String,
+    /// }
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let prepared = UnverifiedToken::prepare::<Mine>(token, rules.limits())?;
+    /// // Choose the key by the header (here there is just one).
+    /// assert_eq!(prepared.token().header().kid(), None);
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let ok = rules.verify_prepared(prepared, &key, Timestamp::from_unix_seconds(1_300_819_000))?;
+    /// assert_eq!(ok.claims().iss, "joe");
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn prepare<C: DeserializeOwned + 'static>(
+        token: &'a str,
+        limits: &Limits,
+    ) -> Result<Prepared<'a, C>, Error> {
+        let (token, claims) = Self::parse_with(token, limits, Payload::prepare::<C>)?;
+        Ok(Prepared { token, claims })
+    }
+
     pub(crate) fn parse_as(
         token: &'a str,
         limits: &Limits,
         mode: PayloadMode,
     ) -> Result<Self, Error> {
+        let payload = |text: String, max_depth: u32| match mode {
+            PayloadMode::Map => Payload::prepare::<Map<String, Value>>(text, max_depth),
+            PayloadMode::Scan => {
+                let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIM_NAMES)?;
+                Ok((
+                    Payload {
+                        text,
+                        claims: Some(scanned.captured),
+                        count: scanned.members,
+                        map: OnceLock::new(),
+                    },
+                    None,
+                ))
+            }
+        };
+        Self::parse_with(token, limits, payload).map(|(token, _)| token)
+    }
+
+    /// The parse itself, with `payload` deciding how the decoded payload text is read.
+    fn parse_with<T>(
+        token: &'a str,
+        limits: &Limits,
+        payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
+    ) -> Result<(Self, T), Error> {
         if token.len() > limits.max_token_len {
             return Err(Error::TokenTooLong {
                 len: token.len(),
                 max: limits.max_token_len,
             });
         }
-        let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        // The first dot from the front and the last from the back: neither search crosses the
+        // payload, the longest segment. A dot inside it (more than three segments) cannot pass
+        // base64 decoding, so it is looked for only when parsing fails, and reported then as
+        // what it is, before any other fault (as a split into segments would have).
+        let Some((h, (p, s))) = token
+            .split_once('.')
+            .and_then(|(h, rest)| Some((h, rest.rsplit_once('.')?)))
         else {
             return Err(Error::MalformedSegments);
         };
+        Self::parse_segments(token, [h, p, s], limits, payload).map_err(|e| {
+            if p.contains('.') {
+                Error::MalformedSegments
+            } else {
+                e
+            }
+        })
+    }
+
+    /// The parse of the three segments `h`, `p`, `s` of `token`.
+    fn parse_segments<T>(
+        token: &'a str,
+        [h, p, s]: [&'a str; 3],
+        limits: &Limits,
+        payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
+    ) -> Result<(Self, T), Error> {
         let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
         let header = scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_NAMES)?;
         let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
-        let payload = match mode {
-            PayloadMode::Map => {
-                let map = parse_object(&payload_text, Part::Payload, limits.max_depth)?;
-                Payload {
-                    count: map.len(),
-                    text: payload_text,
-                    claims: None,
-                    map: OnceLock::from(map),
-                }
-            }
-            PayloadMode::Scan => {
-                let scanned =
-                    scan_object(&payload_text, Part::Payload, limits.max_depth, &CLAIM_NAMES)?;
-                Payload {
-                    text: payload_text,
-                    claims: Some(scanned.captured),
-                    count: scanned.members,
-                    map: OnceLock::new(),
-                }
-            }
-        };
+        let (payload, extra) = payload(payload_text, limits.max_depth)?;
         let signature = b64(s, Part::Signature)?;
         let header = Header::from_scan(header_text, header)?;
         // h.len() + 1 + p.len() <= token.len(), so the slice is in bounds.
         let signing_input = token
             .get(..h.len().saturating_add(1).saturating_add(p.len()))
             .unwrap_or(token);
-        Ok(UnverifiedToken {
-            signing_input,
-            header,
-            payload,
-            signature,
-        })
+        Ok((
+            UnverifiedToken {
+                signing_input,
+                header,
+                payload,
+                signature,
+            },
+            extra,
+        ))
     }
 
     /// The header.
@@ -366,6 +476,26 @@ impl<'a> UnverifiedToken<'a> {
     }
 }
 
+/// A parsed token with its claims already read into `C`, waiting for its signature to be
+/// checked: see [`UnverifiedToken::prepare`].
+#[derive(Debug)]
+pub struct Prepared<'a, C> {
+    token: UnverifiedToken<'a>,
+    /// `None` when the payload does not fit `C` (reported after the signature verifies).
+    claims: Option<C>,
+}
+
+impl<'a, C> Prepared<'a, C> {
+    /// The parsed token (its header, to choose the key).
+    pub fn token(&self) -> &UnverifiedToken<'a> {
+        &self.token
+    }
+
+    pub(crate) fn into_parts(self) -> (UnverifiedToken<'a>, Option<C>) {
+        (self.token, self.claims)
+    }
+}
+
 fn b64(segment: &str, part: Part) -> Result<Vec<u8>, Error> {
     // Rejects padding, non-alphabet bytes, impossible lengths and non-zero trailing bits.
     crate::b64::decode(segment.as_bytes()).ok_or(Error::MalformedBase64 { part })
@@ -396,6 +526,26 @@ mod tests {
         for t in ["", "a", "a.b", "a.b.c.d", "...", "a..b.c"] {
             assert_eq!(parse(t).unwrap_err(), Error::MalformedSegments, "{t:?}");
         }
+        // An extra segment is reported before any fault of the others, whatever it is and
+        // wherever it sits (the dots are found from both ends, and the middle on error).
+        let good = tok(r#"{"alg":"HS256"}"#, r#"{"sub":"a"}"#);
+        let (h, rest) = good.split_once('.').unwrap();
+        let (p, s) = rest.split_once('.').unwrap();
+        for t in [
+            format!("{h}.{p}.{p}.{s}"),
+            format!("{h}.{p}.{s}.{s}"),
+            format!("{h}.{h}.{p}.{s}"),
+            format!("!!.{p}.x.{s}"),
+            format!("{}.{p}.x.{s}", enc("{")),
+            format!("{h}.{}.x.{s}", enc(r#"{"a":1,"a":2}"#)),
+            format!("{h}.{p}.{s}.!"),
+            format!("{h}.{p}.{s}."),
+        ] {
+            assert_eq!(parse(&t).unwrap_err(), Error::MalformedSegments, "{t:?}");
+            let typed = UnverifiedToken::prepare::<Map<String, Value>>(&t, &Limits::default());
+            assert_eq!(typed.unwrap_err(), Error::MalformedSegments, "{t:?}");
+        }
+        assert!(parse(&good).is_ok());
     }
 
     #[test]

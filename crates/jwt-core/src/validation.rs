@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Claim, Error};
 use crate::json::Scalar;
-use crate::token::{Header, Limits, Payload, UnverifiedToken};
+use crate::token::{Header, Limits, Payload, Prepared, UnverifiedToken};
 use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
 
 /// Default leeway for time claims, in milliseconds (5 s).
@@ -184,8 +184,21 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        let parsed = UnverifiedToken::parse_for::<C>(token, &self.limits)?;
-        self.verify_parsed(parsed, key, now)
+        let prepared = UnverifiedToken::prepare::<C>(token, &self.limits)?;
+        self.verify_prepared(prepared, key, now)
+    }
+
+    /// Like [`verify`](Self::verify), for a token prepared with
+    /// [`UnverifiedToken::prepare`] (to select the key by its `kid` first): the claims were
+    /// read while parsing, and are handed out now if the signature and the claims pass.
+    pub fn verify_prepared<C: DeserializeOwned + 'static>(
+        &self,
+        prepared: Prepared<'_, C>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<Verified<C>, Error> {
+        let (token, claims) = prepared.into_parts();
+        self.verify_with(token, claims, key, now)
     }
 
     /// Like [`verify`](Self::verify), for a token already parsed (for example to select the
@@ -193,6 +206,17 @@ impl Validation {
     pub fn verify_parsed<C: DeserializeOwned + 'static>(
         &self,
         token: UnverifiedToken<'_>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<Verified<C>, Error> {
+        self.verify_with(token, None, key, now)
+    }
+
+    /// The checks after parsing; `claims` is `C` when it was built while parsing.
+    fn verify_with<C: DeserializeOwned + 'static>(
+        &self,
+        token: UnverifiedToken<'_>,
+        claims: Option<C>,
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
@@ -204,9 +228,13 @@ impl Validation {
             self.check_claims(token.payload(), now)?;
         }
         let (header, payload) = token.into_header_and_payload();
+        let claims = match claims {
+            Some(claims) => claims,
+            None => into_claims(payload)?,
+        };
         Ok(Verified {
             header,
-            claims: into_claims(payload)?,
+            claims,
             alg,
         })
     }

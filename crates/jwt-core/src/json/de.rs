@@ -1,0 +1,644 @@
+//! One pass from a payload's text to the caller's claims type, exactly as strict as the scan.
+//!
+//! [`deserialize_object`] is a serde [`Deserializer`](de::Deserializer) driven by the
+//! [`Scanner`]: every byte goes through the scanner's grammar, depth limit and repeat check
+//! while the claims type is built, and the registered claims are captured on the way, so a
+//! typed verification reads its payload once instead of scanning it and then handing it to
+//! serde_json.
+//!
+//! It is an accelerator, not a second authority. It succeeds only when the whole text was read
+//! strictly and the claims type was built from it; on anything else — a fault in the text, a
+//! value that does not fit the type, a visitor that stops early or swallows an error, a type
+//! that needs serde_json's private hooks — it gives up without saying why, and the caller runs
+//! the scan (which names the fault exactly as before) and serde_json (which names the type
+//! error exactly as before). Verdicts and messages therefore never depend on this module.
+
+use core::fmt;
+use std::borrow::Cow;
+
+use serde::de::value::BorrowedStrDeserializer;
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
+use serde::forward_to_deserialize_any;
+
+use super::{Fault, Name, Scalar, Scanner, Seen, Text};
+
+/// The one pass did not succeed; the caller falls back to the scan and serde_json. It carries
+/// nothing, so that building it costs nothing (serde's messages are never formatted here).
+#[derive(Debug)]
+pub(crate) struct GaveUp;
+
+impl fmt::Display for GaveUp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the one-pass reader gave up")
+    }
+}
+
+impl std::error::Error for GaveUp {}
+
+impl de::Error for GaveUp {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        GaveUp
+    }
+}
+
+/// What [`deserialize_object`] built: the claims type, the captured top-level members (by
+/// position in the names given) and the number of top-level members.
+pub(crate) struct Typed<C, const N: usize> {
+    pub(crate) value: C,
+    pub(crate) captured: [Option<Scalar>; N],
+    pub(crate) members: usize,
+}
+
+/// Reads `text` as a JSON object into `C` in one pass, with the scanner's strictness (unique
+/// names at every depth, nesting of at most `max_depth`, serde_json's grammar), capturing the
+/// top-level members named in `names`. `None` when anything at all went wrong (see the module
+/// documentation): the caller then decides with the scan and serde_json.
+pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
+    text: &str,
+    max_depth: u32,
+    names: &[&str; N],
+) -> Option<Typed<C, N>> {
+    let wanted = names.map(|n| Name::new(Cow::Borrowed(n)));
+    let bits = wanted.iter().fold(0, |bits, w| bits | w.bit());
+    let mut captured = [const { None }; N];
+    let (value, members) = {
+        let mut r = Reader {
+            sc: Scanner::new(text, max_depth),
+            depth: 0,
+            failed: false,
+            capture: Some(Capture {
+                wanted: &wanted,
+                bits,
+                slots: &mut captured,
+            }),
+            members: None,
+            grab: false,
+            grabbed: None,
+        };
+        r.sc.skip_ws();
+        if r.sc.peek() != Some(b'{') {
+            return None;
+        }
+        let value = C::deserialize(&mut r).ok()?;
+        r.sc.skip_ws();
+        // `members` is set only when the capturing reader went through the top-level object
+        // to its end, so every registered claim in it was seen.
+        if r.failed || r.sc.pos != text.len() {
+            return None;
+        }
+        (value, r.members?)
+    };
+    Some(Typed {
+        value,
+        captured,
+        members,
+    })
+}
+
+/// The registered claims to capture from the top-level object.
+struct Capture<'c> {
+    wanted: &'c [Name<'c>],
+    bits: u64,
+    slots: &'c mut [Option<Scalar>],
+}
+
+/// The deserializer: a scanner, the depth of the value it is about to read, and whether
+/// anything has failed (sticky, so that a visitor that swallows an error cannot make the pass
+/// succeed from a position the scanner did not choose).
+struct Reader<'t, 'c> {
+    sc: Scanner<'t>,
+    depth: u32,
+    failed: bool,
+    capture: Option<Capture<'c>>,
+    /// The top-level member count, once the capturing reader has read that object whole.
+    members: Option<usize>,
+    /// Set while a registered claim's value is read: the string, number or boolean read
+    /// there is kept in `grabbed`, so that it need not be read again for the capture.
+    grab: bool,
+    grabbed: Option<Scalar>,
+}
+
+impl<'t> Reader<'t, '_> {
+    #[cold]
+    fn fail<T>(&mut self) -> Result<T, GaveUp> {
+        self.failed = true;
+        Err(GaveUp)
+    }
+
+    #[inline]
+    fn check<T>(&mut self, r: Result<T, Fault>) -> Result<T, GaveUp> {
+        match r {
+            Ok(v) => Ok(v),
+            Err(_) => self.fail(),
+        }
+    }
+
+    /// Marks the pass failed when `r` is an error, whoever made it.
+    #[inline]
+    fn track<T>(&mut self, r: Result<T, GaveUp>) -> Result<T, GaveUp> {
+        if r.is_err() {
+            self.failed = true;
+        }
+        r
+    }
+
+    /// Reads a string token at `pos` and returns its content.
+    #[inline]
+    fn string(&mut self) -> Result<Cow<'t, str>, GaveUp> {
+        self.string_grabbed(false)
+    }
+
+    /// [`string`](Self::string), keeping the string in `grabbed` when `grab` is set.
+    #[inline]
+    fn string_grabbed(&mut self, grab: bool) -> Result<Cow<'t, str>, GaveUp> {
+        let token = self.sc.string();
+        let token = self.check(token)?;
+        let content = self.sc.content(&token);
+        let content = self.check(content)?;
+        if grab {
+            self.grabbed = Some(Scalar::Str(match &content {
+                Cow::Borrowed(_) => Text::Span {
+                    start: token.start,
+                    end: token.end,
+                },
+                Cow::Owned(s) => Text::Owned(s.as_str().into()),
+            }));
+        }
+        Ok(content)
+    }
+
+    /// Whether the container about to be read at this depth is too deep (the top-level
+    /// object never is).
+    fn too_deep(&self) -> bool {
+        self.depth != 0 && self.depth >= self.sc.max_depth
+    }
+
+    fn any<V: de::Visitor<'t>>(&mut self, v: V) -> Result<V::Value, GaveUp> {
+        if self.failed {
+            return Err(GaveUp);
+        }
+        self.sc.skip_ws();
+        // Only a scalar read right here is the value being grabbed.
+        let grab = core::mem::take(&mut self.grab);
+        match self.sc.peek() {
+            Some(b'{') => self.object(v),
+            Some(b'[') => self.array(v),
+            Some(b'"') => match self.string_grabbed(grab)? {
+                Cow::Borrowed(s) => v.visit_borrowed_str(s),
+                Cow::Owned(s) => v.visit_string(s),
+            },
+            Some(b'-' | b'0'..=b'9') => {
+                let n = self.sc.number();
+                let n = self.check(n)?;
+                if grab {
+                    self.grabbed = Some(n.clone());
+                }
+                match n {
+                    Scalar::UInt(u) => v.visit_u64(u),
+                    Scalar::Int(i) => v.visit_i64(i),
+                    Scalar::Float(f) => v.visit_f64(f),
+                    _ => self.fail(),
+                }
+            }
+            Some(b't') => {
+                let t = self.sc.literal(b"true", Scalar::Bool(true));
+                let t = self.check(t)?;
+                if grab {
+                    self.grabbed = Some(t);
+                }
+                v.visit_bool(true)
+            }
+            Some(b'f') => {
+                let f = self.sc.literal(b"false", Scalar::Bool(false));
+                let f = self.check(f)?;
+                if grab {
+                    self.grabbed = Some(f);
+                }
+                v.visit_bool(false)
+            }
+            Some(b'n') => {
+                let n = self.sc.literal(b"null", Scalar::Other);
+                self.check(n)?;
+                v.visit_unit()
+            }
+            _ => self.fail(),
+        }
+    }
+
+    fn object<V: de::Visitor<'t>>(&mut self, v: V) -> Result<V::Value, GaveUp> {
+        if self.too_deep() {
+            return self.fail();
+        }
+        let top = self.depth == 0;
+        self.sc.pos += 1;
+        let seen = self.sc.open_object();
+        let capture = if top { self.capture.take() } else { None };
+        self.depth += 1;
+        let mut members = Members {
+            r: self,
+            seen,
+            first: true,
+            done: false,
+            capture,
+            pending: None,
+        };
+        let value = v.visit_map(&mut members)?;
+        members.finish()?;
+        let Members { seen, .. } = members;
+        let count = seen.count;
+        self.sc.close_object(seen);
+        self.depth -= 1;
+        if top {
+            self.members = Some(count);
+        }
+        Ok(value)
+    }
+
+    fn array<V: de::Visitor<'t>>(&mut self, v: V) -> Result<V::Value, GaveUp> {
+        if self.too_deep() {
+            return self.fail();
+        }
+        self.sc.pos += 1;
+        self.depth += 1;
+        let mut elements = Elements {
+            r: self,
+            first: true,
+            done: false,
+        };
+        let value = v.visit_seq(&mut elements)?;
+        elements.finish()?;
+        self.depth -= 1;
+        Ok(value)
+    }
+
+    /// Reads past the separator before the next item of an array or object: `Ok(true)` when
+    /// an item follows, `Ok(false)` when `close` ended the container.
+    #[inline]
+    fn next_item(&mut self, first: &mut bool, close: u8) -> Result<bool, GaveUp> {
+        if self.failed {
+            return Err(GaveUp);
+        }
+        self.sc.skip_ws();
+        let b = self.sc.peek();
+        if b == Some(close) {
+            self.sc.pos += 1;
+            return Ok(false);
+        }
+        if *first {
+            *first = false;
+            return Ok(true);
+        }
+        if b == Some(b',') {
+            self.sc.pos += 1;
+            Ok(true)
+        } else {
+            self.fail()
+        }
+    }
+}
+
+impl<'t> de::Deserializer<'t> for &mut Reader<'t, '_> {
+    type Error = GaveUp;
+
+    fn deserialize_any<V: de::Visitor<'t>>(self, v: V) -> Result<V::Value, GaveUp> {
+        let r = self.any(v);
+        self.track(r)
+    }
+
+    fn deserialize_option<V: de::Visitor<'t>>(self, v: V) -> Result<V::Value, GaveUp> {
+        if self.failed {
+            return Err(GaveUp);
+        }
+        self.sc.skip_ws();
+        let r = if self.sc.peek() == Some(b'n') {
+            let n = self.sc.literal(b"null", Scalar::Other);
+            self.check(n).and_then(|_| v.visit_none())
+        } else {
+            v.visit_some(&mut *self)
+        };
+        self.track(r)
+    }
+
+    fn deserialize_newtype_struct<V: de::Visitor<'t>>(
+        self,
+        name: &'static str,
+        v: V,
+    ) -> Result<V::Value, GaveUp> {
+        // serde_json's raw values go through a private protocol of its own deserializer.
+        if name.starts_with("$serde_json::") || self.failed {
+            return self.fail();
+        }
+        let r = v.visit_newtype_struct(&mut *self);
+        self.track(r)
+    }
+
+    fn deserialize_enum<V: de::Visitor<'t>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, GaveUp> {
+        if self.failed {
+            return Err(GaveUp);
+        }
+        self.sc.skip_ws();
+        // A unit variant written as a string; the object form is left to serde_json.
+        if self.sc.peek() != Some(b'"') {
+            return self.fail();
+        }
+        let r = match self.string() {
+            Ok(Cow::Borrowed(s)) => v.visit_enum(BorrowedStrDeserializer::new(s)),
+            Ok(Cow::Owned(s)) => v.visit_enum(s.into_deserializer()),
+            Err(e) => Err(e),
+        };
+        self.track(r)
+    }
+
+    fn deserialize_ignored_any<V: de::Visitor<'t>>(self, v: V) -> Result<V::Value, GaveUp> {
+        if self.failed {
+            return Err(GaveUp);
+        }
+        let skipped = self.sc.value(self.depth, false);
+        self.check(skipped)?;
+        let r = v.visit_unit();
+        self.track(r)
+    }
+
+    forward_to_deserialize_any! {
+        <W: Visitor<'t>>
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// The members of an object being read.
+struct Members<'a, 't, 'c> {
+    r: &'a mut Reader<'t, 'c>,
+    seen: Seen<'t>,
+    first: bool,
+    done: bool,
+    /// Set for the top-level object only.
+    capture: Option<Capture<'c>>,
+    /// The capture slot of the member whose value is next, if it is a registered claim.
+    pending: Option<usize>,
+}
+
+impl Members<'_, '_, '_> {
+    /// After the visitor: the object must end here (a visitor that stopped early leaves
+    /// members unread, which serde_json refuses too).
+    fn finish(&mut self) -> Result<(), GaveUp> {
+        if self.done {
+            return Ok(());
+        }
+        self.r.sc.skip_ws();
+        if !self.r.failed && self.r.sc.peek() == Some(b'}') {
+            self.r.sc.pos += 1;
+            self.done = true;
+            return Ok(());
+        }
+        self.r.fail()
+    }
+}
+
+impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
+    type Error = GaveUp;
+
+    fn next_key_seed<K: DeserializeSeed<'t>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, GaveUp> {
+        if self.done {
+            return Ok(None);
+        }
+        let r = &mut *self.r;
+        if !r.next_item(&mut self.first, b'}')? {
+            self.done = true;
+            return Ok(None);
+        }
+        r.sc.skip_ws();
+        if r.sc.peek() != Some(b'"') {
+            return r.fail();
+        }
+        let name = Name::new(r.string()?);
+        let colon = r.sc.expect(b':');
+        r.check(colon)?;
+        if let Some(c) = &self.capture
+            && c.bits & name.bit() != 0
+        {
+            self.pending = c.wanted.iter().position(|w| w.same(&name));
+        }
+        let key = match &name.name {
+            Cow::Borrowed(s) => Ok(*s),
+            Cow::Owned(s) => Err(s.clone()),
+        };
+        let noted = r.sc.note_name(&mut self.seen, name);
+        r.check(noted)?;
+        let k = match key {
+            Ok(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
+            Err(s) => seed.deserialize(s.into_deserializer()),
+        };
+        r.track(k).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'t>>(&mut self, seed: V) -> Result<V::Value, GaveUp> {
+        let r = &mut *self.r;
+        if r.failed {
+            return Err(GaveUp);
+        }
+        let Some(i) = self.pending.take() else {
+            let value = seed.deserialize(&mut *r);
+            return r.track(value);
+        };
+        // A registered claim: its scalar is grabbed while it is read; anything else (an
+        // array, an object, null, a value the type skipped) is read again for the capture,
+        // as the scan captures it.
+        let start = r.sc.pos;
+        r.grab = true;
+        let value = seed.deserialize(&mut *r);
+        r.grab = false;
+        let value = r.track(value)?;
+        let scalar = match r.grabbed.take() {
+            Some(scalar) => scalar,
+            None => {
+                let end = r.sc.pos;
+                r.sc.pos = start;
+                let scalar = r.sc.value(r.depth, true);
+                let scalar = r.check(scalar)?;
+                if r.sc.pos != end {
+                    return r.fail();
+                }
+                scalar
+            }
+        };
+        if let Some(slot) = self.capture.as_mut().and_then(|c| c.slots.get_mut(i)) {
+            *slot = Some(scalar);
+        }
+        Ok(value)
+    }
+}
+
+/// The elements of an array being read.
+struct Elements<'a, 't, 'c> {
+    r: &'a mut Reader<'t, 'c>,
+    first: bool,
+    done: bool,
+}
+
+impl Elements<'_, '_, '_> {
+    /// After the visitor: the array must end here.
+    fn finish(&mut self) -> Result<(), GaveUp> {
+        if self.done {
+            return Ok(());
+        }
+        self.r.sc.skip_ws();
+        if !self.r.failed && self.r.sc.peek() == Some(b']') {
+            self.r.sc.pos += 1;
+            self.done = true;
+            return Ok(());
+        }
+        self.r.fail()
+    }
+}
+
+impl<'t> SeqAccess<'t> for Elements<'_, 't, '_> {
+    type Error = GaveUp;
+
+    fn next_element_seed<T: DeserializeSeed<'t>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, GaveUp> {
+        if self.done {
+            return Ok(None);
+        }
+        if !self.r.next_item(&mut self.first, b']')? {
+            self.done = true;
+            return Ok(None);
+        }
+        let value = seed.deserialize(&mut *self.r);
+        self.r.track(value).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::{Map, Value};
+
+    use super::*;
+
+    const NAMES: [&str; 2] = ["exp", "aud"];
+
+    fn read<C: DeserializeOwned>(text: &str) -> Option<Typed<C, 2>> {
+        deserialize_object::<C, 2>(text, 4, &NAMES)
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Claims {
+        sub: String,
+        exp: i64,
+        fva: Option<[i64; 2]>,
+        kind: Option<Kind>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    enum Kind {
+        Session,
+        Machine,
+    }
+
+    #[test]
+    fn builds_the_type_and_captures_the_registered_claims() {
+        let text = r#"{"sub":"u\u0031","exp":5,"aud":["a","b"],"fva":[0,-1],"kind":"session","x":{"y":[1,{"z":null}]}}"#;
+        let t = read::<Claims>(text).unwrap();
+        assert_eq!(
+            t.value,
+            Claims {
+                sub: "u1".into(),
+                exp: 5,
+                fva: Some([0, -1]),
+                kind: Some(Kind::Session),
+            }
+        );
+        assert_eq!(t.members, 6);
+        assert_eq!(t.captured[0], Some(Scalar::UInt(5)));
+        assert!(matches!(&t.captured[1], Some(Scalar::StrList(l)) if l.len() == 2));
+        let map = read::<Map<String, Value>>(text).unwrap().value;
+        assert_eq!(
+            Value::Object(map),
+            serde_json::from_str::<Value>(text).unwrap()
+        );
+    }
+
+    #[test]
+    fn gives_up_on_anything_the_scan_refuses() {
+        for text in [
+            r#"{"sub":"a","exp":1,"sub":"b"}"#,
+            r#"{"sub":"a","exp":1,"x":{"k":1,"k":2}}"#,
+            r#"{"sub":"a","exp":1,"x":[[[[[1]]]]]}"#,
+            r#"{"sub":"a","exp":1,}"#,
+            r#"{"sub":"a","exp":01}"#,
+            r#"{"sub":"a","exp":1} x"#,
+            r#"{"sub":"a\ud800","exp":1}"#,
+            "{\"sub\":\"a\u{1}\",\"exp\":1}",
+            r#"[{"sub":"a","exp":1}]"#,
+        ] {
+            assert!(read::<Claims>(text).is_none(), "{text}");
+            assert!(read::<Map<String, Value>>(text).is_none(), "{text}");
+            assert!(read::<Value>(text).is_none(), "{text}");
+        }
+    }
+
+    #[test]
+    fn gives_up_where_serde_json_must_decide() {
+        for text in [
+            // Does not fit the type.
+            r#"{"sub":1,"exp":1}"#,
+            r#"{"exp":1}"#,
+            // The visitor stops early (three elements for a pair).
+            r#"{"sub":"a","exp":1,"fva":[1,2,3]}"#,
+            // An unknown variant, and the object form of an enum.
+            r#"{"sub":"a","exp":1,"kind":"other"}"#,
+            r#"{"sub":"a","exp":1,"kind":{"session":null}}"#,
+        ] {
+            assert!(read::<Claims>(text).is_none(), "{text}");
+        }
+        // serde_json's private raw-value protocol.
+        #[derive(Deserialize)]
+        struct Raw {
+            #[allow(dead_code, reason = "only deserialized")]
+            x: Box<serde_json::value::RawValue>,
+        }
+        assert!(read::<Raw>(r#"{"x":[1]}"#).is_none());
+        assert!(serde_json::from_str::<Raw>(r#"{"x":[1]}"#).is_ok());
+    }
+
+    /// A claims type whose member swallows the reader's errors must not make a refused text
+    /// pass: the failure is sticky.
+    #[test]
+    fn a_swallowed_error_still_gives_up() {
+        #[derive(Debug)]
+        struct Lenient;
+        impl<'de> Deserialize<'de> for Lenient {
+            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let _ignored = u64::deserialize(d);
+                Ok(Lenient)
+            }
+        }
+        #[derive(Debug, Deserialize)]
+        struct Outer {
+            #[allow(dead_code, reason = "only deserialized")]
+            x: Lenient,
+        }
+        // The string fails as a u64 but is consumed; a malformed object fails midway.
+        assert!(read::<Outer>(r#"{"x":"s"}"#).is_none());
+        assert!(read::<Outer>(r#"{"x":{"a":1,"a":2}}"#).is_none());
+    }
+
+    #[test]
+    fn the_capture_needs_the_whole_top_level_object() {
+        // A type that skips the payload whole never runs the capturing reader.
+        assert!(read::<serde::de::IgnoredAny>(r#"{"exp":1}"#).is_none());
+        assert!(read::<Map<String, Value>>(r#"{"exp":1}"#).is_some());
+    }
+}

@@ -366,17 +366,20 @@ impl Verifier {
                     .map(|t| t.payload().clone())
             })
         };
-        let parsed = UnverifiedToken::parse_for::<C>(token, v.limits()).map_err(map_token_error)?;
-        if parsed.header().cat() == Some(error::M2M_TOKEN_CATEGORY) {
+        // The claims type is read from the payload in the same pass that checks it; it is
+        // handed out only if the signature and the claims pass.
+        let prepared = UnverifiedToken::prepare::<C>(token, v.limits()).map_err(map_token_error)?;
+        let header = prepared.token().header();
+        if header.cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
         }
-        let alg = v.check_header(parsed.header()).map_err(map_token_error)?;
+        let alg = v.check_header(header).map_err(map_token_error)?;
         let key = match resolved {
             Some(key) => key,
-            None => self.resolve_key(parsed.header().kid(), alg).await?,
+            None => self.resolve_key(header.kid(), alg).await?,
         };
         let verified = v
-            .verify_parsed::<C>(parsed, &key, now)
+            .verify_prepared::<C>(prepared, &key, now)
             .map_err(map_token_error)?;
         Ok((verified, key))
     }

@@ -119,11 +119,13 @@ impl<'t> Name<'t> {
     }
 
     /// A bit chosen by the prefix and length (equal names choose the same bit).
+    #[inline]
     fn bit(&self) -> u64 {
         let mixed = (self.prefix ^ self.name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         1 << (mixed >> 58)
     }
 
+    #[inline]
     fn same(&self, other: &Name<'_>) -> bool {
         self.prefix == other.prefix
             && self.name.len() == other.name.len()

@@ -63,7 +63,8 @@ pub struct Header {
     cat: Option<Text>,
     /// Number of parameters, to size the map.
     count: usize,
-    members: OnceLock<Map<String, Value>>,
+    /// Boxed: it is rarely built, and the box keeps the header small to move.
+    members: OnceLock<Box<Map<String, Value>>>,
 }
 
 impl Header {
@@ -156,7 +157,7 @@ impl Header {
         // The text passed the strict scan when the header was parsed, so building the map
         // cannot fail; the empty map is an unreachable fallback.
         self.members
-            .get_or_init(|| build_map(&self.text, self.count).unwrap_or_default())
+            .get_or_init(|| Box::new(build_map(&self.text, self.count).unwrap_or_default()))
     }
 }
 
@@ -199,7 +200,8 @@ pub(crate) struct Payload {
     text: String,
     claims: Option<[Option<Scalar>; 7]>,
     count: usize,
-    map: OnceLock<Map<String, Value>>,
+    /// Boxed, to keep the payload small to move (the typed path never builds it).
+    map: OnceLock<Box<Map<String, Value>>>,
 }
 
 impl Payload {
@@ -221,7 +223,7 @@ impl Payload {
                 count: map.len(),
                 text,
                 claims: None,
-                map: OnceLock::from(map),
+                map: OnceLock::from(Box::new(map)),
             };
             return Ok((payload, None));
         }
@@ -255,18 +257,18 @@ impl Payload {
     pub(crate) fn map(&self) -> &Map<String, Value> {
         // Built from text that passed the strict scan: it cannot fail.
         self.map
-            .get_or_init(|| build_map(&self.text, self.count).unwrap_or_default())
+            .get_or_init(|| Box::new(build_map(&self.text, self.count).unwrap_or_default()))
     }
 
     /// The map of all claims, if it has been built.
     pub(crate) fn take_map(&mut self) -> Option<Map<String, Value>> {
-        self.map.take()
+        self.map.take().map(|map| *map)
     }
 
     /// The map of all claims, by value (built now unless it already was).
     pub(crate) fn into_map(mut self) -> Map<String, Value> {
         match self.map.take() {
-            Some(map) => map,
+            Some(map) => *map,
             None => build_map(&self.text, self.count).unwrap_or_default(),
         }
     }

@@ -8,21 +8,34 @@
 //!   no parsed RSA public key) — no verifier on *ring* can go below it;
 //! - `jwt-core`: `Validation::verify::<Map>` with the same rules and key — what the facade
 //!   builds on;
+//! - `verifier-session`: `Verifier::verify_at` — typed `SessionClaims`, deserialized straight
+//!   from the payload (what `Verifier::verify` does);
 //! - `verifier-map`: `Verifier::verify_as_at::<Map>` with a `jwt_key` — the payload as signed;
-//! - `verifier-session`: `Verifier::verify_at` — typed `SessionClaims`;
 //! - `verifier-remote-hit`: `verify_as_at::<Map>` with keys from a `RemoteJwks` served by a
 //!   local JWKS server, the cache warm;
-//! - `token-cache-hit-map` / `token-cache-hit-session`: a repeat of a token the verifier's
-//!   opt-in token cache holds;
+//! - `token-cache-hit-session` / `token-cache-hit-map`: a repeat of a token the verifier's
+//!   opt-in token cache holds, through `verify_at` and `verify_as_at::<Map>`;
 //! - `paired-*`: two paths alternate in blocks of 16 inside every sample, so load from other
 //!   processes hits both alike; the median of the per-sample ratios is the figure to quote on
-//!   a shared machine: `verifier-map / floor`, `verifier-session / floor`,
-//!   `verifier-map / jwt-core`, `verifier-remote-hit / verifier-map`;
-//! - `threads`: tokens per second through one shared `Verifier` on 2 threads against 1 thread
-//!   (the same number of tokens, split in two), alternating, with the CPU time each thread
-//!   used per token (`CLOCK_THREAD_CPUTIME_ID`) — wall-clock scaling depends on
-//!   whether the machine has a free core; CPU time per token shows whether the threads slow
-//!   each other down (a shared lock or a contended cache line would).
+//!   a shared machine: `verifier-session / floor`, `verifier-map / floor`,
+//!   `verifier-map / jwt-core`, `verifier-remote-hit / verifier-map`.
+//!
+//! Group `threads`: one shared `Verifier`, the same number of calls on each of 2 threads as on
+//! 1 thread; 2-thread / 1-thread throughput = 2 × t1 / t2, where each side's time runs from
+//! the first worker's first call to the last worker's last call (the workers are spawned and
+//! meet at a barrier before either clock starts, so thread start-up is not measured). Rows:
+//! `session` (`verify_at`), `map` (`verify_as_at::<Map>`), `cache-hit-session` (the same
+//! cached token from both threads: the token cache's worst case) and a share-nothing
+//! `baseline`, the parallelism the machine actually gave the run (the ceiling for the
+//! others). Also recorded: the CPU time per call on 2 threads against 1
+//! (`CLOCK_THREAD_CPUTIME_ID`; above 1 means the threads slow each other down, as a shared
+//! lock or a contended cache line would) and the share of each side's span its workers spent
+//! on a CPU, 2 threads against 1 (below 1 means the two did not really run at the same time:
+//! a worker waited for a core or started late). Throughput = 2 × that share ratio / the CPU
+//! time ratio, so the two tell the code's part from the machine's.
+//!
+//! Ratios are the median over criterion's measurement samples (warm-up samples, which start
+//! at a single iteration, are left out); the table is printed at the end.
 //!
 //! The verifier's future completes on its first poll (no await is pending on these paths),
 //! so it is polled once with a no-op waker: no executor cost is measured.
@@ -43,10 +56,11 @@
               and threaded measurements read the clock through criterion's iter_custom"
 )]
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;
+use std::sync::Barrier;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -64,8 +78,9 @@ const NOW: i64 = 1_700_000_000;
 const TARGET_LEN: usize = 750;
 /// Iterations per side before a paired measurement switches to the other side.
 const PAIR_BLOCK: u64 = 16;
-/// Tokens per side of one threads sample.
-const THREAD_BATCH: u64 = 200;
+/// Criterion samples of a paired row (its default) and of a threads row.
+const PAIRED_SAMPLES: usize = 100;
+const THREAD_SAMPLES: usize = 20;
 
 fn ready<F: Future>(f: F) -> F::Output {
     match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
@@ -104,7 +119,7 @@ fn serve_jwks(rt: &tokio::runtime::Runtime, jwks: Value) -> std::net::SocketAddr
     addr
 }
 
-/// CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`), for the threads row.
+/// CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`), for the threads rows.
 fn thread_cpu_time() -> Option<Duration> {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
     Some(Duration::new(
@@ -113,16 +128,41 @@ fn thread_cpu_time() -> Option<Duration> {
     ))
 }
 
-/// Median of the values collected by a paired or threaded row.
-fn median(v: &RefCell<Vec<f64>>) -> Option<f64> {
-    let mut v = v.borrow().clone();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied()
+/// Per-sample values of one ratio; the report uses the last `keep` (criterion's measurement
+/// samples, which follow its warm-up calls).
+struct Ratios {
+    name: String,
+    keep: usize,
+    values: RefCell<Vec<f64>>,
+}
+
+impl Ratios {
+    fn new(name: impl Into<String>, keep: usize) -> Ratios {
+        Ratios {
+            name: name.into(),
+            keep,
+            values: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn push(&self, v: f64) {
+        if v.is_finite() {
+            self.values.borrow_mut().push(v);
+        }
+    }
+
+    /// Median, minimum and maximum of the measurement samples, and their number.
+    fn summary(&self) -> Option<(f64, f64, f64, usize)> {
+        let all = self.values.borrow();
+        let mut v = all[all.len().saturating_sub(self.keep)..].to_vec();
+        v.sort_by(f64::total_cmp);
+        Some((*v.get(v.len() / 2)?, *v.first()?, *v.last()?, v.len()))
+    }
 }
 
 /// Runs `a` and `b` alternately in blocks inside one sample of `iters` each; records
 /// `time(a) / time(b)` and reports `a`'s time.
-fn paired(iters: u64, ratios: &RefCell<Vec<f64>>, a: &dyn Fn(), b: &dyn Fn()) -> Duration {
+fn paired(iters: u64, ratios: &Ratios, a: &dyn Fn(), b: &dyn Fn()) -> Duration {
     let (mut ta, mut tb) = (Duration::ZERO, Duration::ZERO);
     let mut left = iters;
     while left > 0 {
@@ -140,31 +180,98 @@ fn paired(iters: u64, ratios: &RefCell<Vec<f64>>, a: &dyn Fn(), b: &dyn Fn()) ->
         ta += t1 - t0;
         tb += t2 - t1;
     }
-    ratios
-        .borrow_mut()
-        .push(ta.as_secs_f64() / tb.as_secs_f64());
+    ratios.push(ta.as_secs_f64() / tb.as_secs_f64());
     ta
 }
 
-/// Verifies `n` tokens on each of `threads` scoped threads; returns the wall time and the
-/// CPU time all threads used.
-fn run_threads(threads: u64, n: u64, verify: &(dyn Fn() + Sync)) -> (Duration, Option<Duration>) {
-    let start = Instant::now();
-    let cpu: Option<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
+/// A paired row: its id, the ratio's name, and the two sides.
+type Pair<'a> = (&'a str, &'a str, &'a dyn Fn(), &'a dyn Fn());
+
+/// What the workers of one side of a threads sample did.
+struct Run {
+    /// From the first worker's first call to the last worker's last call.
+    span: Duration,
+    /// CPU time of all workers together.
+    cpu: Option<Duration>,
+}
+
+/// `n` calls of `work` on each of `threads` threads, timed by the workers themselves. The
+/// threads are spawned first and start together from a barrier, so neither the spawning nor
+/// the joining is inside the span.
+fn run_threads(threads: usize, n: u64, work: &(dyn Fn() + Sync)) -> Run {
+    let barrier = Barrier::new(threads);
+    let spans: Vec<(Instant, Instant, Option<Duration>)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let c0 = thread_cpu_time();
+                    barrier.wait();
+                    let cpu0 = thread_cpu_time();
+                    let start = Instant::now();
                     for _ in 0..n {
-                        verify();
+                        work();
                     }
-                    Some(thread_cpu_time()? - c0?)
+                    let end = Instant::now();
+                    let cpu = thread_cpu_time().zip(cpu0).map(|(b, a)| b - a);
+                    (start, end, cpu)
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
     });
-    (start.elapsed(), cpu)
+    let first_start = spans.iter().map(|s| s.0).min().unwrap();
+    let last_end = spans.iter().map(|s| s.1).max().unwrap();
+    Run {
+        span: last_end - first_start,
+        cpu: spans.iter().map(|s| s.2).sum(),
+    }
+}
+
+/// The ratios one threads row records. With `busy` the share of the span the workers were on
+/// a CPU (CPU time / (threads × span)), throughput = 2 × busy ratio / CPU-per-call ratio: a
+/// CPU-per-call ratio above 1 is the code (threads slowing each other down), a busy ratio
+/// below 1 is the machine (a worker waiting for a core, or starting late).
+struct ThreadRatios {
+    throughput: Ratios,
+    cpu_per_call: Ratios,
+    busy: Ratios,
+    /// Samples so far, to alternate which side runs first.
+    samples: Cell<u64>,
+}
+
+impl ThreadRatios {
+    fn new(row: &str) -> ThreadRatios {
+        let name = |what: &str| format!("threads {row}: 2-thread / 1-thread {what}");
+        ThreadRatios {
+            throughput: Ratios::new(name("throughput"), THREAD_SAMPLES),
+            cpu_per_call: Ratios::new(name("CPU time per call"), THREAD_SAMPLES),
+            busy: Ratios::new(name("share of the span on a CPU"), THREAD_SAMPLES),
+            samples: Cell::new(0),
+        }
+    }
+
+    /// One sample: `iters` calls on 1 thread and on each of 2 threads, in alternating order
+    /// from sample to sample. Returns the time of both sides together.
+    fn sample(&self, iters: u64, work: &(dyn Fn() + Sync)) -> Duration {
+        let k = self.samples.get();
+        self.samples.set(k + 1);
+        let (one, two) = if k.is_multiple_of(2) {
+            let one = run_threads(1, iters, work);
+            (one, run_threads(2, iters, work))
+        } else {
+            let two = run_threads(2, iters, work);
+            (run_threads(1, iters, work), two)
+        };
+        self.throughput
+            .push(2.0 * one.span.as_secs_f64() / two.span.as_secs_f64());
+        if let (Some(c1), Some(c2)) = (one.cpu, two.cpu) {
+            let (c1, c2) = (c1.as_secs_f64(), c2.as_secs_f64());
+            self.cpu_per_call.push(c2 / (2.0 * c1));
+            let busy1 = c1 / one.span.as_secs_f64();
+            let busy2 = c2 / (2.0 * two.span.as_secs_f64());
+            self.busy.push(busy2 / busy1);
+        }
+        one.span + two.span
+    }
 }
 
 /// A Clerk-like payload padded with a custom claim so that the token is about `TARGET_LEN`.
@@ -251,26 +358,30 @@ fn main() {
     let session = |v: &Verifier| {
         black_box(ready(v.verify_at(black_box(&token), now)).unwrap());
     };
-    // Every path agrees that the token is good before anything is timed.
+    // Every path agrees that the token is good before anything is timed, and the typed
+    // claims are the map's.
     floor();
     core();
     map(&verifier);
     session(&verifier);
     map(&remote);
     map(&cached);
+    session(&cached);
     assert_eq!(cached.cached_tokens(), 1);
+    let claims = ready(verifier.verify_at(&token, now)).unwrap();
+    assert_eq!(serde_json::to_value(&claims).unwrap(), payload);
 
     if let Ok(spec) = std::env::var("FACADE_COUNT") {
         let (row, count) = spec.split_once(':').expect("FACADE_COUNT=<row>:<n>");
         let count: u64 = count.parse().unwrap();
-        let run: Box<dyn Fn()> = match row {
-            "floor" => Box::new(floor),
-            "jwt-core" => Box::new(core),
-            "verifier-map" => Box::new(|| map(&verifier)),
-            "verifier-session" => Box::new(|| session(&verifier)),
-            "verifier-remote-hit" => Box::new(|| map(&remote)),
-            "token-cache-hit-map" => Box::new(|| map(&cached)),
-            "token-cache-hit-session" => Box::new(|| session(&cached)),
+        let run: &dyn Fn() = match row {
+            "floor" => &floor,
+            "jwt-core" => &core,
+            "verifier-session" => &|| session(&verifier),
+            "verifier-map" => &|| map(&verifier),
+            "verifier-remote-hit" => &|| map(&remote),
+            "token-cache-hit-session" => &|| session(&cached),
+            "token-cache-hit-map" => &|| map(&cached),
             other => panic!("unknown row {other}"),
         };
         for _ in 0..count {
@@ -284,74 +395,85 @@ fn main() {
     let mut g = c.benchmark_group("facade-rs256");
     g.bench_function("floor", |b| b.iter(floor));
     g.bench_function("jwt-core", |b| b.iter(core));
-    g.bench_function("verifier-map", |b| b.iter(|| map(&verifier)));
     g.bench_function("verifier-session", |b| b.iter(|| session(&verifier)));
+    g.bench_function("verifier-map", |b| b.iter(|| map(&verifier)));
     g.bench_function("verifier-remote-hit", |b| b.iter(|| map(&remote)));
-    g.bench_function("token-cache-hit-map", |b| b.iter(|| map(&cached)));
     g.bench_function("token-cache-hit-session", |b| b.iter(|| session(&cached)));
+    g.bench_function("token-cache-hit-map", |b| b.iter(|| map(&cached)));
 
-    let map_floor = RefCell::new(Vec::new());
-    g.bench_function("paired-map-floor", |b| {
-        b.iter_custom(|iters| paired(iters, &map_floor, &|| map(&verifier), &floor))
-    });
-    let session_floor = RefCell::new(Vec::new());
-    g.bench_function("paired-session-floor", |b| {
-        b.iter_custom(|iters| paired(iters, &session_floor, &|| session(&verifier), &floor))
-    });
-    let map_core = RefCell::new(Vec::new());
-    g.bench_function("paired-map-jwtcore", |b| {
-        b.iter_custom(|iters| paired(iters, &map_core, &|| map(&verifier), &core))
-    });
-    let remote_local = RefCell::new(Vec::new());
-    g.bench_function("paired-remote-local", |b| {
-        b.iter_custom(|iters| paired(iters, &remote_local, &|| map(&remote), &|| map(&verifier)))
-    });
+    let pairs: [Pair<'_>; 4] = [
+        (
+            "session-floor",
+            "verifier-session / floor",
+            &|| session(&verifier),
+            &floor,
+        ),
+        (
+            "map-floor",
+            "verifier-map / floor",
+            &|| map(&verifier),
+            &floor,
+        ),
+        (
+            "map-jwtcore",
+            "verifier-map / jwt-core",
+            &|| map(&verifier),
+            &core,
+        ),
+        (
+            "remote-local",
+            "verifier-remote-hit / verifier-map",
+            &|| map(&remote),
+            &|| map(&verifier),
+        ),
+    ];
+    let mut paired_ratios = Vec::new();
+    g.sample_size(PAIRED_SAMPLES);
+    for (id, name, a, b) in pairs {
+        let ratios = Ratios::new(name, PAIRED_SAMPLES);
+        g.bench_function(format!("paired-{id}"), |bench| {
+            bench.iter_custom(|iters| paired(iters, &ratios, a, b))
+        });
+        paired_ratios.push(ratios);
+    }
+    g.finish();
 
-    // Threads: the same number of tokens on 1 thread, then split over 2; one sample covers
-    // `iters` such rounds. Reports the 1-thread time; records throughput and CPU ratios.
-    let (speedup, cpu_ratio) = (RefCell::new(Vec::new()), RefCell::new(Vec::new()));
-    let shared = verifier.clone();
-    let one = |v: &Verifier| map(v);
-    g.sample_size(20);
-    g.bench_function("threads", |b| {
-        b.iter_custom(|iters| {
-            let (mut wall1, mut wall2) = (Duration::ZERO, Duration::ZERO);
-            let (mut cpu1, mut cpu2) = (Some(Duration::ZERO), Some(Duration::ZERO));
-            for _ in 0..iters {
-                let (w, c) = run_threads(1, THREAD_BATCH, &|| one(&shared));
-                wall1 += w;
-                cpu1 = cpu1.zip(c).map(|(a, b)| a + b);
-                let (w, c) = run_threads(2, THREAD_BATCH / 2, &|| one(&shared));
-                wall2 += w;
-                cpu2 = cpu2.zip(c).map(|(a, b)| a + b);
-            }
-            speedup
-                .borrow_mut()
-                .push(wall1.as_secs_f64() / wall2.as_secs_f64());
-            if let (Some(c1), Some(c2)) = (cpu1, cpu2) {
-                cpu_ratio
-                    .borrow_mut()
-                    .push(c2.as_secs_f64() / c1.as_secs_f64());
-            }
-            wall1
-        })
-    });
+    // Shares nothing: the parallelism the machine gives this run.
+    let baseline = || {
+        let mut a = black_box(7u64);
+        for b in 0..64 {
+            a = black_box(a.wrapping_mul(31).wrapping_add(b));
+        }
+    };
+    let threads: [(&str, &(dyn Fn() + Sync)); 4] = [
+        ("session", &|| session(&verifier)),
+        ("map", &|| map(&verifier)),
+        ("cache-hit-session", &|| session(&cached)),
+        ("baseline", &baseline),
+    ];
+    let mut thread_ratios = Vec::new();
+    let mut g = c.benchmark_group("threads");
+    g.sample_size(THREAD_SAMPLES);
+    for (row, work) in threads {
+        let ratios = ThreadRatios::new(row);
+        g.bench_function(row, |b| b.iter_custom(|iters| ratios.sample(iters, work)));
+        thread_ratios.push(ratios);
+    }
     g.finish();
     c.final_summary();
 
-    let show = |name: &str, v: &RefCell<Vec<f64>>| {
-        if let Some(m) = median(v) {
-            println!(
-                "facade paired {name} = {m:.3} (median of {} samples)",
-                v.borrow().len()
-            );
+    println!();
+    println!("| facade ratio (median of the measurement samples) | median | min | max | samples |");
+    println!("|---|---|---|---|---|");
+    let all = paired_ratios.iter().chain(
+        thread_ratios
+            .iter()
+            .flat_map(|t| [&t.throughput, &t.cpu_per_call, &t.busy]),
+    );
+    for r in all {
+        if let Some((median, min, max, n)) = r.summary() {
+            println!("| {} | {median:.3} | {min:.3} | {max:.3} | {n} |", r.name);
         }
-    };
-    show("verifier-map / floor", &map_floor);
-    show("verifier-session / floor", &session_floor);
-    show("verifier-map / jwt-core", &map_core);
-    show("verifier-remote-hit / verifier-map", &remote_local);
-    show("threads 2-thread / 1-thread throughput", &speedup);
-    show("threads 2-thread / 1-thread CPU time per token", &cpu_ratio);
+    }
     println!("facade token: {} bytes", token.len());
 }

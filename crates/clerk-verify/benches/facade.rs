@@ -18,7 +18,8 @@
 //! - `paired-*`: two paths alternate in blocks of 16 inside every sample, so load from other
 //!   processes hits both alike; the median of the per-sample ratios is the figure to quote on
 //!   a shared machine: `verifier-session / floor`, `verifier-map / floor`,
-//!   `verifier-map / jwt-core`, `verifier-remote-hit / verifier-map`.
+//!   `verifier-session / verifier-map`, `verifier-map / jwt-core`,
+//!   `verifier-remote-hit / verifier-map`.
 //!
 //! Group `threads`: one shared `Verifier`, the same number of calls on each of 2 threads as on
 //! 1 thread; 2-thread / 1-thread throughput = 2 × t1 / t2, where each side's time runs from
@@ -40,11 +41,11 @@
 //! The verifier's future completes on its first poll (no await is pending on these paths),
 //! so it is polled once with a no-op waker: no executor cost is measured.
 //!
-//! Run with `cargo bench -p clerk-verify --bench facade`. For instruction counts, set
-//! `FACADE_COUNT=<row>:<n>` (rows: `floor`, `jwt-core`, `verifier-map`, `verifier-session`,
-//! `verifier-remote-hit`, `token-cache-hit-map`, `token-cache-hit-session`): the bench then
-//! runs that row `n` times and exits, for `valgrind --tool=callgrind`; the difference between
-//! two counts divided by the difference in `n` is the cost of one call.
+//! Run with `cargo bench -p clerk-verify --bench facade`. For instruction counts, the bench
+//! binary with `--repeat ROW N` runs `N` calls of one row, each in `verify_and_drop`, and
+//! exits, for `valgrind --tool=callgrind --toggle-collect='*verify_and_drop*'` (total Ir / N
+//! is the cost of one call; rows: `floor`, `jwt-core`, `verifier-session`, `verifier-map`,
+//! `verifier-remote-hit`, `token-cache-hit-session`, `token-cache-hit-map`).
 #![forbid(unsafe_code)]
 #![allow(
     clippy::disallowed_methods,
@@ -87,6 +88,12 @@ fn ready<F: Future>(f: F) -> F::Output {
         Poll::Ready(v) => v,
         Poll::Pending => panic!("these paths never wait"),
     }
+}
+
+/// One call of a row, for instruction counts: callgrind collects inside this function only.
+#[inline(never)]
+fn verify_and_drop(row: &dyn Fn()) {
+    row();
 }
 
 /// A local JWKS server (the Backend API's `/v1/jwks`), on the runtime's worker.
@@ -371,10 +378,13 @@ fn main() {
     let claims = ready(verifier.verify_at(&token, now)).unwrap();
     assert_eq!(serde_json::to_value(&claims).unwrap(), payload);
 
-    if let Ok(spec) = std::env::var("FACADE_COUNT") {
-        let (row, count) = spec.split_once(':').expect("FACADE_COUNT=<row>:<n>");
-        let count: u64 = count.parse().unwrap();
-        let run: &dyn Fn() = match row {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--repeat") {
+        let (Some(row), Some(count)) = (args.get(i + 1), args.get(i + 2)) else {
+            panic!("usage: --repeat ROW N");
+        };
+        let count: u64 = count.parse().expect("N: a number of calls");
+        let run: &dyn Fn() = match row.as_str() {
             "floor" => &floor,
             "jwt-core" => &core,
             "verifier-session" => &|| session(&verifier),
@@ -385,7 +395,7 @@ fn main() {
             other => panic!("unknown row {other}"),
         };
         for _ in 0..count {
-            run();
+            verify_and_drop(run);
         }
         println!("ran {row} {count} times");
         return;
@@ -401,7 +411,7 @@ fn main() {
     g.bench_function("token-cache-hit-session", |b| b.iter(|| session(&cached)));
     g.bench_function("token-cache-hit-map", |b| b.iter(|| map(&cached)));
 
-    let pairs: [Pair<'_>; 4] = [
+    let pairs: [Pair<'_>; 5] = [
         (
             "session-floor",
             "verifier-session / floor",
@@ -413,6 +423,12 @@ fn main() {
             "verifier-map / floor",
             &|| map(&verifier),
             &floor,
+        ),
+        (
+            "session-map",
+            "verifier-session / verifier-map",
+            &|| session(&verifier),
+            &|| map(&verifier),
         ),
         (
             "map-jwtcore",

@@ -215,6 +215,12 @@ impl Verifier {
     }
 
     /// Verifies a Clerk session token at time `now`.
+    ///
+    /// The claims are read straight from the payload, without building a map of all of them.
+    /// A token that verifies but whose claims do not fit [`SessionClaims`] (a numeric `sid`,
+    /// say) is verified once more through the map of all claims, so that the error names the
+    /// first such claim in a fixed order whatever the order of the members; the key source is
+    /// then asked for the key twice.
     pub async fn verify_at(
         &self,
         token: &str,

@@ -238,9 +238,14 @@ impl Verifier {
                 .map_err(to_error);
         }
         // The claims straight from the payload text, in one pass: no map of all claims.
-        let fast = self.verify_full::<SessionClaims>(token, now, None).await;
+        // Boxed: the claims are several hundred bytes, and every move of the verification's
+        // state and result would copy them (callgrind: 1.6k fewer instructions per call than
+        // unboxed, allocation included).
+        let fast = self
+            .verify_full::<Box<SessionClaims>>(token, now, None)
+            .await;
         match fast {
-            Ok((verified, _)) => Ok(verified.into_claims()),
+            Ok((verified, _)) => Ok(*verified.into_claims()),
             Err(e) if is_claims_error(&e) => {
                 // serde names the first member that does not fit in the payload's order; the
                 // report names the first in a fixed order (`from_payload`'s), whatever the

@@ -211,6 +211,7 @@ impl Payload {
     /// one pass does not succeed, the text is read again by the parser that names its fault
     /// (or, for a `C` the text does not fit, only checked: `C`'s error is reported after the
     /// signature verifies, from serde_json).
+    #[inline]
     fn prepare<C: DeserializeOwned + 'static>(
         text: String,
         max_depth: u32,
@@ -348,6 +349,7 @@ impl<'a> UnverifiedToken<'a> {
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn prepare<C: DeserializeOwned + 'static>(
         token: &'a str,
         limits: &Limits,
@@ -380,6 +382,7 @@ impl<'a> UnverifiedToken<'a> {
     }
 
     /// The parse itself, with `payload` deciding how the decoded payload text is read.
+    #[inline]
     fn parse_with<T>(
         token: &'a str,
         limits: &Limits,
@@ -411,6 +414,7 @@ impl<'a> UnverifiedToken<'a> {
     }
 
     /// The parse of the three segments `h`, `p`, `s` of `token`.
+    #[inline]
     fn parse_segments<T>(
         token: &'a str,
         [h, p, s]: [&'a str; 3],
@@ -493,6 +497,7 @@ impl<'a, C> Prepared<'a, C> {
         &self.token
     }
 
+    #[inline]
     pub(crate) fn into_parts(self) -> (UnverifiedToken<'a>, Option<C>) {
         (self.token, self.claims)
     }

@@ -191,6 +191,7 @@ impl Validation {
     /// Like [`verify`](Self::verify), for a token prepared with
     /// [`UnverifiedToken::prepare`] (to select the key by its `kid` first): the claims were
     /// read while parsing, and are handed out now if the signature and the claims pass.
+    #[inline]
     pub fn verify_prepared<C: DeserializeOwned + 'static>(
         &self,
         prepared: Prepared<'_, C>,
@@ -213,6 +214,7 @@ impl Validation {
     }
 
     /// The checks after parsing; `claims` is `C` when it was built while parsing.
+    #[inline]
     fn verify_with<C: DeserializeOwned + 'static>(
         &self,
         token: UnverifiedToken<'_>,

@@ -1,5 +1,5 @@
-//! The facade's cost, networkless and with remote keys, on a Clerk-like RS256 token, in one
-//! run.
+//! The facade's cost, networkless and with remote keys, on a Clerk-like RS256 token, and
+//! networkless on ES256 and EdDSA tokens, in one run.
 //!
 //! Rows (group `facade-rs256`):
 //!
@@ -20,6 +20,14 @@
 //!   a shared machine: `verifier-session / floor`, `verifier-map / floor`,
 //!   `verifier-session / verifier-map`, `verifier-map / jwt-core`,
 //!   `verifier-remote-hit / verifier-map`.
+//!
+//! Groups `facade-es256` (P-256) and `facade-eddsa` (Ed25519): a token of the same length
+//! (the same Clerk-like payload, padded for the shorter signature), a `Verifier` with that
+//! algorithm's `jwt_key` PEM, that algorithm allowed and `authorized_parties` set. Rows:
+//! `floor` (the bare *ring* check, `UnparsedPublicKey::verify` with the public key's bytes
+//! decoded once, of the same signing input and signature), `verifier-session`
+//! (`Verifier::verify_at`) and `paired-session-floor` (`verifier-session / floor`, paired as
+//! above).
 //!
 //! Group `threads`: one shared `Verifier`, the same number of calls on each of 2 threads as on
 //! 1 thread; 2-thread / 1-thread throughput = 2 × t1 / t2, where each side's time runs from
@@ -45,7 +53,8 @@
 //! binary with `--repeat ROW N` runs `N` calls of one row, each in `verify_and_drop`, and
 //! exits, for `valgrind --tool=callgrind --toggle-collect='*verify_and_drop*'` (total Ir / N
 //! is the cost of one call; rows: `floor`, `jwt-core`, `verifier-session`, `verifier-map`,
-//! `verifier-remote-hit`, `token-cache-hit-session`, `token-cache-hit-map`).
+//! `verifier-remote-hit`, `token-cache-hit-session`, `token-cache-hit-map`, and
+//! `floor-es256`, `verifier-session-es256`, `floor-eddsa`, `verifier-session-eddsa`).
 #![forbid(unsafe_code)]
 #![allow(
     clippy::disallowed_methods,
@@ -69,7 +78,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{Timestamp, TokenCacheOptions, Verifier, VerifyTokenOptions};
 use criterion::Criterion;
-use integration_tests::{clerk_payload, keys};
+use integration_tests::{TestKey, clerk_payload, keys};
 use jwt_core::Algorithm;
 use ring::signature;
 use serde_json::{Map, Value, json};
@@ -292,6 +301,85 @@ fn payload_for(sign: &dyn Fn(&Value) -> String) -> Value {
     payload
 }
 
+/// A networkless ES256 or EdDSA case: its token, a `Verifier` with the key as `jwt_key`, and
+/// the floor's key and inputs.
+struct Case {
+    alg: Algorithm,
+    /// The suffix of the group name and of the `--repeat` rows.
+    id: &'static str,
+    token: String,
+    verifier: Verifier,
+    /// The public key's bytes (an uncompressed P-256 point, or the Ed25519 key), decoded
+    /// once, as *ring* takes them.
+    public: signature::UnparsedPublicKey<Vec<u8>>,
+    input: Vec<u8>,
+    sig: Vec<u8>,
+    now: Timestamp,
+}
+
+impl Case {
+    fn new(alg: Algorithm, key: TestKey, now: Timestamp) -> Case {
+        let header = json!({"typ": "JWT", "kid": "ins_1"});
+        let payload = payload_for(&|p| key.sign(alg, &header, p));
+        let token = key.sign(alg, &header, &payload);
+        let jwk = key.verifying_key().to_jwk().unwrap();
+        let b64 = |s: Option<String>| URL_SAFE_NO_PAD.decode(s.unwrap()).unwrap();
+        let (id, public) = match alg {
+            Algorithm::ES256 => {
+                let mut point = vec![4u8]; // SEC 1: an uncompressed point
+                point.extend(b64(jwk.x));
+                point.extend(b64(jwk.y));
+                (
+                    "es256",
+                    signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point),
+                )
+            }
+            Algorithm::EdDSA => (
+                "eddsa",
+                signature::UnparsedPublicKey::new(&signature::ED25519, b64(jwk.x)),
+            ),
+            other => panic!("no {other} case"),
+        };
+        let (input, sig) = token.rsplit_once('.').unwrap();
+        let (input, sig) = (
+            input.as_bytes().to_vec(),
+            URL_SAFE_NO_PAD.decode(sig).unwrap(),
+        );
+        let verifier = Verifier::new(
+            &VerifyTokenOptions::default()
+                .with_jwt_key(key.public_pem)
+                .with_algorithms([alg])
+                .with_authorized_parties(["https://app.example.com"]),
+        )
+        .unwrap();
+        let case = Case {
+            alg,
+            id,
+            token,
+            verifier,
+            public,
+            input,
+            sig,
+            now,
+        };
+        // Both paths agree that the token is good, and the typed claims are the payload.
+        case.floor();
+        let claims = ready(case.verifier.verify_at(&case.token, now)).unwrap();
+        assert_eq!(serde_json::to_value(&claims).unwrap(), payload);
+        case
+    }
+
+    fn floor(&self) {
+        self.public
+            .verify(black_box(&self.input), black_box(&self.sig))
+            .unwrap();
+    }
+
+    fn session(&self) {
+        black_box(ready(self.verifier.verify_at(black_box(&self.token), self.now)).unwrap());
+    }
+}
+
 fn main() {
     let key = keys::rsa2048_a();
     let header = json!({"typ": "JWT", "kid": "ins_1"});
@@ -377,6 +465,8 @@ fn main() {
     assert_eq!(cached.cached_tokens(), 1);
     let claims = ready(verifier.verify_at(&token, now)).unwrap();
     assert_eq!(serde_json::to_value(&claims).unwrap(), payload);
+    let es256 = Case::new(Algorithm::ES256, keys::p256(), now);
+    let eddsa = Case::new(Algorithm::EdDSA, keys::ed25519(), now);
 
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--repeat") {
@@ -392,6 +482,10 @@ fn main() {
             "verifier-remote-hit" => &|| map(&remote),
             "token-cache-hit-session" => &|| session(&cached),
             "token-cache-hit-map" => &|| map(&cached),
+            "floor-es256" => &|| es256.floor(),
+            "verifier-session-es256" => &|| es256.session(),
+            "floor-eddsa" => &|| eddsa.floor(),
+            "verifier-session-eddsa" => &|| eddsa.session(),
             other => panic!("unknown row {other}"),
         };
         for _ in 0..count {
@@ -414,31 +508,31 @@ fn main() {
     let pairs: [Pair<'_>; 5] = [
         (
             "session-floor",
-            "verifier-session / floor",
+            "RS256 verifier-session / floor",
             &|| session(&verifier),
             &floor,
         ),
         (
             "map-floor",
-            "verifier-map / floor",
+            "RS256 verifier-map / floor",
             &|| map(&verifier),
             &floor,
         ),
         (
             "session-map",
-            "verifier-session / verifier-map",
+            "RS256 verifier-session / verifier-map",
             &|| session(&verifier),
             &|| map(&verifier),
         ),
         (
             "map-jwtcore",
-            "verifier-map / jwt-core",
+            "RS256 verifier-map / jwt-core",
             &|| map(&verifier),
             &core,
         ),
         (
             "remote-local",
-            "verifier-remote-hit / verifier-map",
+            "RS256 verifier-remote-hit / verifier-map",
             &|| map(&remote),
             &|| map(&verifier),
         ),
@@ -453,6 +547,20 @@ fn main() {
         paired_ratios.push(ratios);
     }
     g.finish();
+
+    for case in [&es256, &eddsa] {
+        let mut g = c.benchmark_group(format!("facade-{}", case.id));
+        g.bench_function("floor", |b| b.iter(|| case.floor()));
+        g.bench_function("verifier-session", |b| b.iter(|| case.session()));
+        let name = format!("{} verifier-session / floor", case.alg.name());
+        let ratios = Ratios::new(name, PAIRED_SAMPLES);
+        g.sample_size(PAIRED_SAMPLES);
+        g.bench_function("paired-session-floor", |bench| {
+            bench.iter_custom(|iters| paired(iters, &ratios, &|| case.session(), &|| case.floor()))
+        });
+        g.finish();
+        paired_ratios.push(ratios);
+    }
 
     // Shares nothing: the parallelism the machine gives this run.
     let baseline = || {
@@ -491,5 +599,10 @@ fn main() {
             println!("| {} | {median:.3} | {min:.3} | {max:.3} | {n} |", r.name);
         }
     }
-    println!("facade token: {} bytes", token.len());
+    println!(
+        "facade tokens: RS256 {} bytes, ES256 {} bytes, EdDSA {} bytes",
+        token.len(),
+        es256.token.len(),
+        eddsa.token.len()
+    );
 }

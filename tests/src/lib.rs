@@ -1,9 +1,13 @@
 //! The test kit shared by the cross-crate tests, benches and fixture generators: the bundled
-//! test keys and a signer built on *ring*.
+//! test keys and a signer built on *ring*; with the `http` feature, also the one test HTTP
+//! server ([`http`]) that every test needing a server starts on 127.0.0.1.
 //!
 //! Production crates only verify; tests need real signatures from real keys, and this is the
 //! one place that makes them.
 #![forbid(unsafe_code)]
+
+#[cfg(feature = "http")]
+pub mod http;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -1,0 +1,90 @@
+//! Arbitrary payload text in a correctly signed token: the typed one-pass reader against the
+//! map path.
+//!
+//! The input (if it is UTF-8) becomes the payload of an HS256 token signed here with the
+//! target's fixed secret, so every input reaches the claims stage. The token is then verified
+//! into `Claims` (serde_json's strict tree parser), into `serde_json::Value` and into a typed
+//! struct (both read by jwt-core's one-pass reader), and through the split
+//! `UnverifiedToken::prepare` + `Validation::verify_prepared` form. Nothing may panic, and the
+//! verdicts must agree: the same error wherever the map path fails, the same claims wherever
+//! it succeeds, and a typed failure only when the claims do not fit the struct.
+#![no_main]
+#![forbid(unsafe_code)]
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use libfuzzer_sys::fuzz_target;
+use serde::Deserialize;
+use serde_json::Value;
+
+const SECRET: &[u8] = b"fuzzing-secret-that-is-at-least-32-bytes";
+
+/// A claims struct with the registered claims the checks read, a fixed-size array (a visitor
+/// that stops after two elements) and a defaulted list.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Typed {
+    sub: Option<String>,
+    exp: Option<f64>,
+    aud: Option<Value>,
+    fva: Option<[i64; 2]>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+fn sign(payload: &str) -> String {
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+    let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET);
+    let tag = ring::hmac::sign(&key, input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(payload) = std::str::from_utf8(data) else {
+        return;
+    };
+    let token = sign(payload);
+    let key = VerifyingKey::hmac(SECRET).expect("secret");
+    let rules = Validation::new([Algorithm::HS256])
+        .require_sub(false)
+        .require_exp(false)
+        .with_audiences(["api", ""])
+        .with_limits(Limits {
+            max_token_len: 1 << 20,
+            max_depth: 8,
+        });
+    let now = Timestamp::from_unix_seconds(1_700_000_000);
+    let map = rules.verify::<Claims>(&token, &key, now);
+    let as_map = map
+        .as_ref()
+        .map(|v| Value::Object(v.claims().clone().into_map()));
+
+    let value = rules.verify::<Value>(&token, &key, now);
+    match (&as_map, &value) {
+        (Ok(m), Ok(v)) => assert_eq!(m, v.claims()),
+        (Err(a), Err(b)) => assert_eq!(*a, b),
+        _ => panic!("Claims {:?} vs Value {:?}", as_map.err(), value.err()),
+    }
+
+    let typed = rules.verify::<Typed>(&token, &key, now);
+    match (&as_map, &typed) {
+        (Ok(m), Ok(t)) => {
+            let want: Typed = serde_json::from_value(m.clone()).expect("the map fits too");
+            assert_eq!(&want, t.claims());
+        }
+        (Ok(m), Err(e)) => {
+            assert_eq!(e.code(), "claims-deserialize", "{e:?}");
+            assert!(serde_json::from_value::<Typed>(m.clone()).is_err());
+        }
+        (Err(a), Err(b)) => assert_eq!(*a, b),
+        (Err(a), Ok(_)) => panic!("the typed path accepted what the map path refused: {a:?}"),
+    }
+
+    let split = UnverifiedToken::prepare::<Typed>(&token, rules.limits())
+        .and_then(|p| rules.verify_prepared(p, &key, now));
+    assert_eq!(
+        split.as_ref().map(|v| v.claims()),
+        typed.as_ref().map(|v| v.claims())
+    );
+});

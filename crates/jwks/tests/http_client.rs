@@ -1,15 +1,13 @@
 //! HyperHttpClient against a real HTTP server on 127.0.0.1, and RemoteJwks's own enforcement
 //! of the HttpClient contract around clients that break it.
 
-mod support;
-
 use std::time::Duration;
 
 use bytes::Bytes;
+use integration_tests::http::{Reply, TestServer};
 use jwks::client::{HttpClient, HttpRequest, HttpResponse, HyperHttpClient};
 use jwks::{KeyProvider, KeyRequest, MAX_ERROR_BODY, RemoteJwks, SourceError, async_trait};
 use jwt_core::Algorithm;
-use support::{Reply, TestServer};
 
 #[allow(clippy::unwrap_used, reason = "the test server's URL always parses")]
 fn get(server: &TestServer) -> HttpRequest {
@@ -29,7 +27,7 @@ async fn a_plain_get() {
     assert_eq!(resp.status, 200);
     assert_eq!(resp.headers["etag"], "\"x\"");
     assert_eq!(resp.body, Bytes::from_static(b"{\"keys\":[]}"));
-    assert_eq!(server.request(0).1["x-test"], "1");
+    assert_eq!(server.request(0).headers["x-test"], "1");
     // The pooled connection is reused for the next request.
     client.get(&get(&server)).await.unwrap();
     assert_eq!(server.count(), 2);

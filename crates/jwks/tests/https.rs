@@ -8,18 +8,11 @@
     reason = "tests: a failure here should fail the test loudly"
 )]
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Request, Response, Version};
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use http::Version;
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::{clerk_payload, keys};
 use jwks::client::{HttpClient, HttpRequest, HyperHttpClient};
 use jwks::{KeyProvider, KeyRequest, RemoteJwks};
@@ -29,8 +22,6 @@ use rcgen::{
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
-use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 
 const NOW: i64 = 1_750_000_000;
 
@@ -67,72 +58,38 @@ impl Ca {
     }
 }
 
-/// A TLS server on 127.0.0.1 answering every request with `body`; it records the HTTP
-/// version of each request it serves.
-struct TlsServer {
-    addr: SocketAddr,
-    versions: Arc<Mutex<Vec<Version>>>,
+/// A TLS server on 127.0.0.1 with `cert` and `key`, offering the `alpn` protocols and
+/// answering every request with the JWKS document.
+async fn tls_server(
+    cert: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+    alpn: &[&[u8]],
+) -> TestServer {
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let reply = Reply::json(jwks_document()).header("cache-control", "max-age=300");
+    TestServer::builder()
+        .reply(reply)
+        .tls(Arc::new(config))
+        .start()
+        .await
 }
 
-impl TlsServer {
-    async fn start(
-        cert: CertificateDer<'static>,
-        key: PrivateKeyDer<'static>,
-        alpn: &[&[u8]],
-        body: String,
-    ) -> TlsServer {
-        let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert], key)
-        .unwrap();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let versions = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&versions);
-        let body = Bytes::from(body);
-        tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (acceptor, seen, body) = (acceptor.clone(), Arc::clone(&seen), body.clone());
-                tokio::spawn(async move {
-                    // A client that refuses our certificate ends the handshake here.
-                    let Ok(tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        seen.lock().unwrap().push(req.version());
-                        let resp = Response::builder()
-                            .header("content-type", "application/json")
-                            .header("cache-control", "max-age=300")
-                            .body(Full::new(body.clone()))
-                            .unwrap();
-                        async move { Ok::<_, Infallible>(resp) }
-                    });
-                    // The auto builder serves HTTP/1.1 or HTTP/2, whichever the client speaks.
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
-                });
-            }
-        });
-        TlsServer { addr, versions }
-    }
+/// `https://{host}:PORT/jwks`.
+fn url(server: &TestServer, host: &str) -> String {
+    format!("https://{host}:{}/jwks", server.addr().port())
+}
 
-    fn url(&self, host: &str) -> String {
-        format!("https://{host}:{}/jwks", self.addr.port())
-    }
-
-    fn versions(&self) -> Vec<Version> {
-        self.versions.lock().unwrap().clone()
-    }
+/// The HTTP version of each request the server has served.
+fn versions(server: &TestServer) -> Vec<Version> {
+    server.requests().iter().map(|r| r.version).collect()
 }
 
 const BOTH: &[&[u8]] = &[b"h2", b"http/1.1"];
@@ -143,9 +100,9 @@ fn jwks_document() -> String {
 }
 
 /// A server for `localhost` and `127.0.0.1` certified by `ca`.
-async fn server(ca: &Ca, alpn: &[&[u8]]) -> TlsServer {
+async fn server(ca: &Ca, alpn: &[&[u8]]) -> TestServer {
     let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"]);
-    TlsServer::start(cert, key, alpn, jwks_document()).await
+    tls_server(cert, key, alpn).await
 }
 
 fn request(url: &str) -> HttpRequest {
@@ -157,7 +114,7 @@ async fn a_remote_jwks_over_https_with_a_private_ca_verifies_a_token_over_http2(
     let ca = Ca::new();
     let server = server(&ca, BOTH).await;
     let client = HyperHttpClient::with_root_certificates([ca.der()]).unwrap();
-    let src = RemoteJwks::builder(server.url("localhost"))
+    let src = RemoteJwks::builder(url(&server, "localhost"))
         .http_client(client)
         .timeout(Duration::from_secs(2))
         .build()
@@ -182,7 +139,7 @@ async fn a_remote_jwks_over_https_with_a_private_ca_verifies_a_token_over_http2(
         Some("user_2abc3def4ghi5jkl6mno7pqr8st")
     );
     // The server offered h2 and the client took it.
-    assert_eq!(server.versions(), [Version::HTTP_2]);
+    assert_eq!(versions(&server), [Version::HTTP_2]);
 }
 
 #[tokio::test]
@@ -191,12 +148,12 @@ async fn http1_when_the_server_offers_only_http1() {
     let server = server(&ca, HTTP1_ONLY).await;
     let client = HyperHttpClient::with_root_certificates([ca.der()]).unwrap();
     let resp = client
-        .get(&request(&server.url("localhost")))
+        .get(&request(&url(&server, "localhost")))
         .await
         .unwrap();
     assert_eq!(resp.status, 200);
     assert_eq!(resp.body, jwks_document().as_bytes());
-    assert_eq!(server.versions(), [Version::HTTP_11]);
+    assert_eq!(versions(&server), [Version::HTTP_11]);
 }
 
 #[tokio::test]
@@ -205,20 +162,20 @@ async fn an_ip_address_in_the_certificate_is_checked_too() {
     let server = server(&ca, BOTH).await;
     let client = HyperHttpClient::with_root_certificates([ca.der()]).unwrap();
     let resp = client
-        .get(&request(&server.url("127.0.0.1")))
+        .get(&request(&url(&server, "127.0.0.1")))
         .await
         .unwrap();
     assert_eq!(resp.status, 200);
     // A certificate without the address is refused for it.
     let (cert, key) = ca.server_cert(&["localhost"]);
-    let named_only = TlsServer::start(cert, key, BOTH, jwks_document()).await;
+    let named_only = tls_server(cert, key, BOTH).await;
     let err = client
-        .get(&request(&named_only.url("127.0.0.1")))
+        .get(&request(&url(&named_only, "127.0.0.1")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "source-transport", "{err}");
     assert!(err.to_string().contains("not valid for name"), "{err}");
-    assert!(named_only.versions().is_empty());
+    assert!(versions(&named_only).is_empty());
 }
 
 #[tokio::test]
@@ -227,11 +184,11 @@ async fn extra_roots_are_trusted_alongside_the_mozilla_ones() {
     let server = server(&ca, BOTH).await;
     let client = HyperHttpClient::with_extra_root_certificates([ca.der()]).unwrap();
     let resp = client
-        .get(&request(&server.url("localhost")))
+        .get(&request(&url(&server, "localhost")))
         .await
         .unwrap();
     assert_eq!(resp.status, 200);
-    assert_eq!(server.versions(), [Version::HTTP_2]);
+    assert_eq!(versions(&server), [Version::HTTP_2]);
 }
 
 #[tokio::test]
@@ -241,7 +198,7 @@ async fn without_the_private_root_the_handshake_fails() {
     // The default client trusts only the Mozilla roots.
     let err = HyperHttpClient::new()
         .unwrap()
-        .get(&request(&server.url("localhost")))
+        .get(&request(&url(&server, "localhost")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "source-transport", "{err}");
@@ -250,7 +207,7 @@ async fn without_the_private_root_the_handshake_fails() {
     let other = Ca::new();
     let err = HyperHttpClient::with_root_certificates([other.der()])
         .unwrap()
-        .get(&request(&server.url("localhost")))
+        .get(&request(&url(&server, "localhost")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "source-transport", "{err}");
@@ -259,22 +216,22 @@ async fn without_the_private_root_the_handshake_fails() {
         err.to_string().contains("invalid peer certificate"),
         "{err}"
     );
-    assert!(server.versions().is_empty());
+    assert!(versions(&server).is_empty());
 }
 
 #[tokio::test]
 async fn a_certificate_for_another_host_is_refused() {
     let ca = Ca::new();
     let (cert, key) = ca.server_cert(&["jwks.other.example"]);
-    let server = TlsServer::start(cert, key, BOTH, jwks_document()).await;
+    let server = tls_server(cert, key, BOTH).await;
     let client = HyperHttpClient::with_root_certificates([ca.der()]).unwrap();
     let err = client
-        .get(&request(&server.url("localhost")))
+        .get(&request(&url(&server, "localhost")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), "source-transport", "{err}");
     assert!(err.to_string().contains("not valid for name"), "{err}");
-    assert!(server.versions().is_empty());
+    assert!(versions(&server).is_empty());
 }
 
 #[test]

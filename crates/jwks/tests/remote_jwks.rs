@@ -1,11 +1,10 @@
 //! RemoteJwks against a real HTTP server on 127.0.0.1: every policy of the remote key source,
 //! with the exact error code of each failure and the exact number of requests it costs.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, keys};
 use jwks::{
     JwksSnapshot, KeyLookupError, KeyProvider, KeyRequest, ManualClock, RemoteJwks,
@@ -13,7 +12,6 @@ use jwks::{
 };
 use jwt_core::{Algorithm, VerifyingKey};
 use serde_json::json;
-use support::{Reply, TestServer};
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
 
@@ -65,7 +63,8 @@ async fn first_fetch_then_cache_hits() {
         assert!(lookup(&src, "a").await.is_ok());
     }
     assert_eq!(server.count(), 1);
-    let (path, headers) = server.request(0);
+    let request = server.request(0);
+    let (path, headers) = (request.path(), &request.headers);
     assert_eq!(path, "/jwks");
     assert_eq!(headers["authorization"], "Bearer test-secret");
     assert_eq!(headers["x-extra"], "1");
@@ -178,7 +177,7 @@ async fn not_modified_keeps_the_set_and_renews_freshness() {
     clock.advance(SECS(61));
     assert!(lookup(&src, "a").await.is_ok());
     assert_eq!(server.count(), 2);
-    let (_, h) = server.request(1);
+    let h = server.request(1).headers;
     assert_eq!(h["if-none-match"], "\"v1\"");
     assert_eq!(h["if-modified-since"], "Wed, 21 Oct 2015 07:28:00 GMT");
     // The 304's own max-age (300 s) renews freshness.
@@ -586,7 +585,7 @@ async fn seeded_keys_serve_while_the_server_is_down() {
     let src = builder(&server).seed(snapshot.clone()).build().unwrap();
     assert!(lookup(&src, "a").await.is_ok());
     assert_eq!(server.count(), 2);
-    let (_, h) = server.request(0);
+    let h = server.request(0).headers;
     assert_eq!(h["if-none-match"], "\"seed\"");
 
     // A server that confirms the seed with 304.
@@ -754,7 +753,7 @@ async fn seeded_validators_and_a_shared_client() {
         .build()
         .unwrap();
     assert!(lookup(&first, "a").await.is_ok());
-    let (_, h) = server.request(0);
+    let h = server.request(0).headers;
     assert_eq!(h["if-modified-since"], "Wed, 21 Oct 2015 07:28:00 GMT");
     assert!(!h.contains_key("if-none-match"));
     // A second source on the same client keeps its own cache (and asks for itself).

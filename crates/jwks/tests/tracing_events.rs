@@ -1,17 +1,15 @@
 //! RemoteJwks reports fetches, failures, stale serving, failing closed and rejected unknown
 //! kids as `tracing` events, and never logs header values.
 
-mod support;
-
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::keys;
 use jwks::{KeyProvider, KeyRequest, ManualClock, RemoteJwks};
 use jwt_core::Algorithm;
 use serde_json::json;
-use support::{Reply, TestServer};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};

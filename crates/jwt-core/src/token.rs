@@ -304,9 +304,11 @@ impl<'a> UnverifiedToken<'a> {
     /// [`Claims`](crate::Claims)) get it built while the payload is checked, in one pass; for
     /// their own claims type the payload is only checked, and `C` is deserialized from its text
     /// once the signature has verified. [`payload`](Self::payload) still works either way (the
-    /// map is then built on first use). [`Validation::verify`](crate::Validation::verify) parses
-    /// this way; call it before [`Validation::verify_parsed`](crate::Validation::verify_parsed)
-    /// to get the same cost.
+    /// map is then built on first use). For your own claims type,
+    /// [`prepare`](Self::prepare) is cheaper still: it builds `C` in the same pass that checks
+    /// the payload, as [`Validation::verify`](crate::Validation::verify) does, where this reads
+    /// the payload twice (once here, once in
+    /// [`Validation::verify_parsed`](crate::Validation::verify_parsed)).
     pub fn parse_for<C: 'static>(token: &'a str, limits: &Limits) -> Result<Self, Error> {
         let mode = if crate::validation::wants_map::<C>() {
             PayloadMode::Map

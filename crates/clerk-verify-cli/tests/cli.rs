@@ -15,10 +15,11 @@
 
 mod support;
 
+use integration_tests::http::TestServer;
 use integration_tests::{TestKey, clerk_payload, keys};
 use jwt_core::Algorithm;
 use serde_json::{Value, json};
-use support::{Behaviour, FakeBackendApi, clerk_key_invalid_body, run};
+use support::{Behaviour, clerk_key_invalid_body, fake_backend_api, run};
 
 const SECRET: &str = "sk_test_cli_e2e_secret";
 const KID: &str = "ins_cli_key_1";
@@ -62,8 +63,8 @@ fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
     path
 }
 
-fn bapi(jwks: Value) -> FakeBackendApi {
-    FakeBackendApi::start(Behaviour {
+fn bapi(jwks: Value) -> TestServer {
+    fake_backend_api(Behaviour {
         secret_key: SECRET.to_owned(),
         jwks,
         fail_status: None,
@@ -150,8 +151,8 @@ fn every_key_source_flag_verifies() {
     let pem_path = temp_file("a.pem", a().public_pem);
     let jwks_path = temp_file("a.jwks.json", &jwks_of(&a(), KID).to_string());
     let server = bapi(jwks_of(&a(), KID));
-    let jwks_url = format!("{}/jwks.json", server.url());
-    let api_url = server.url();
+    let jwks_url = server.url("/jwks.json");
+    let api_url = server.url("");
     let cases: Vec<Vec<&str>> = vec![
         vec!["--jwt-key", a().public_pem],
         vec!["--jwt-key-file", pem_path.to_str().expect("utf-8 path")],
@@ -181,7 +182,7 @@ fn every_key_source_flag_verifies() {
 fn key_sources_from_the_environment() {
     let (token, payload) = valid();
     let server = bapi(jwks_of(&a(), KID));
-    let api_url = server.url();
+    let api_url = server.url("");
     let r = run(
         &["verify", &token],
         &[("CLERK_JWT_KEY", a().public_pem)],
@@ -203,7 +204,7 @@ fn key_sources_from_the_environment() {
         (0, payload_line(&payload).as_str()),
         "{r:?}"
     );
-    assert_eq!(server.requests(), 1);
+    assert_eq!(server.count(), 1);
 
     // Both set: the JWT key wins, as in Clerk, and the Backend API is not asked.
     let r = run(
@@ -217,7 +218,7 @@ fn key_sources_from_the_environment() {
     );
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(
-        server.requests(),
+        server.count(),
         1,
         "no Backend API request when CLERK_JWT_KEY is set"
     );
@@ -233,7 +234,7 @@ fn key_sources_from_the_environment() {
         None,
     );
     assert_eq!(r.code, 0, "{r:?}");
-    assert_eq!(server.requests(), 2);
+    assert_eq!(server.count(), 2);
 }
 
 #[test]
@@ -270,25 +271,24 @@ fn backend_api_request_carries_clerks_headers() {
             "--secret-key",
             SECRET,
             "--api-url",
-            &server.url(),
+            &server.url(""),
             &token,
         ],
         &[],
         None,
     );
     assert_eq!(r.code, 0, "{r:?}");
-    let seen = server.seen();
+    let seen = server.requests();
     assert_eq!(seen.len(), 1, "{seen:?}");
-    assert_eq!(seen[0].path, "/v1/jwks");
+    assert_eq!(seen[0].path_and_query(), "/v1/jwks");
     assert_eq!(
-        seen[0].authorization.as_deref(),
+        seen[0].header("authorization"),
         Some(format!("Bearer {SECRET}").as_str())
     );
-    assert!(seen[0].clerk_api_version.is_some(), "{seen:?}");
+    assert!(seen[0].header("clerk-api-version").is_some(), "{seen:?}");
     assert!(
         seen[0]
-            .user_agent
-            .as_deref()
+            .header("user-agent")
             .is_some_and(|ua| ua.starts_with("clerk-verify")),
         "{seen:?}"
     );
@@ -304,7 +304,7 @@ fn refused_secret_key_is_secret_key_invalid() {
             "--secret-key",
             "sk_test_wrong",
             "--api-url",
-            &server.url(),
+            &server.url(""),
             &token,
         ],
         &[],
@@ -323,13 +323,13 @@ fn refused_secret_key_is_secret_key_invalid() {
             Some("Contact support@clerk.com")
         )
     );
-    assert_eq!(server.requests(), 1, "a refused key is not retried");
+    assert_eq!(server.count(), 1, "a refused key is not retried");
 }
 
 #[test]
 fn backend_api_failures_are_jwk_remote_failed_to_load() {
     let (token, _) = valid();
-    let server = FakeBackendApi::start(Behaviour {
+    let server = fake_backend_api(Behaviour {
         secret_key: SECRET.to_owned(),
         jwks: jwks_of(&a(), KID),
         fail_status: Some(500),
@@ -340,7 +340,7 @@ fn backend_api_failures_are_jwk_remote_failed_to_load() {
             "--secret-key",
             SECRET,
             "--api-url",
-            &server.url(),
+            &server.url(""),
             &token,
         ],
         &[],
@@ -348,7 +348,7 @@ fn backend_api_failures_are_jwk_remote_failed_to_load() {
     );
     assert_eq!(r.code, 1, "{r:?}");
     assert_eq!(r.json()["error"]["reason"], "jwk-remote-failed-to-load");
-    assert!((1..=2).contains(&server.requests()), "at most one retry");
+    assert!((1..=2).contains(&server.count()), "at most one retry");
 
     // A version the server does not serve: 404, not a secret key problem.
     let server = bapi(jwks_of(&a(), KID));
@@ -358,7 +358,7 @@ fn backend_api_failures_are_jwk_remote_failed_to_load() {
             "--secret-key",
             SECRET,
             "--api-url",
-            &server.url(),
+            &server.url(""),
             "--api-version",
             "v9",
             &token,
@@ -368,7 +368,7 @@ fn backend_api_failures_are_jwk_remote_failed_to_load() {
     );
     assert_eq!(r.code, 1, "{r:?}");
     assert_eq!(r.json()["error"]["reason"], "jwk-remote-failed-to-load");
-    assert_eq!(server.seen()[0].path, "/v9/jwks");
+    assert_eq!(server.requests()[0].path_and_query(), "/v9/jwks");
 }
 
 #[test]
@@ -381,7 +381,7 @@ fn empty_key_set_from_the_backend_api() {
             "--secret-key",
             SECRET,
             "--api-url",
-            &server.url(),
+            &server.url(""),
             &token,
         ],
         &[],
@@ -401,7 +401,7 @@ fn unknown_kid_is_jwk_kid_mismatch() {
     let server = bapi(jwks_of(&a(), KID));
     let jwks_path = temp_file("kid.jwks.json", &jwks_of(&a(), KID).to_string());
     for source in [
-        vec!["--secret-key", SECRET, "--api-url", &server.url()],
+        vec!["--secret-key", SECRET, "--api-url", &server.url("")],
         vec!["--jwks-file", jwks_path.to_str().expect("utf-8")],
     ] {
         let mut args = vec!["verify"];
@@ -931,8 +931,8 @@ fn jwks_prints_the_keys_each_source_serves() {
     ]});
     let server = bapi(served.clone());
     let file = temp_file("served.jwks.json", &served.to_string());
-    let jwks_url = format!("{}/jwks.json", server.url());
-    let api_url = server.url();
+    let jwks_url = server.url("/jwks.json");
+    let api_url = server.url("");
     type Source<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
     let sources: Vec<Source<'_>> = vec![
         (vec!["--jwks-file", file.to_str().expect("utf-8")], vec![]),

@@ -1,5 +1,6 @@
-//! A fake Clerk Backend API (and a plain JWKS endpoint) served by a real hyper server on
-//! 127.0.0.1, and helpers to run the built `clerk-verify` binary.
+//! A fake Clerk Backend API (and a plain JWKS endpoint) served by the workspace's test server
+//! (`integration_tests::http`, a real hyper server on 127.0.0.1), and helpers to run the built
+//! `clerk-verify` binary.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,22 +9,11 @@
     reason = "test support: a failure here is a bug in the test and should fail it loudly"
 )]
 
-use std::convert::Infallible;
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use integration_tests::http::{Reply, Request, TestServer};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// What the fake server answers.
 #[derive(Clone, Debug)]
@@ -50,137 +40,24 @@ pub(crate) fn clerk_key_invalid_body() -> Value {
     })
 }
 
-/// One request as the server saw it.
-#[derive(Clone, Debug)]
-pub(crate) struct SeenRequest {
-    /// Path and query.
-    pub(crate) path: String,
-    /// The `Authorization` header.
-    pub(crate) authorization: Option<String>,
-    /// The `Clerk-API-Version` header.
-    pub(crate) clerk_api_version: Option<String>,
-    /// The `User-Agent` header.
-    pub(crate) user_agent: Option<String>,
+/// Starts the fake Backend API on 127.0.0.1, on a thread of its own: the binary runs as a
+/// child process while the test thread waits for it.
+///
+/// It serves `GET /jwks.json` (the JWKS, no credentials) and `GET /v1/jwks` (the JWKS for
+/// `Bearer <secret_key>`, Clerk's `clerk_key_invalid` answer with a 401 otherwise, or the
+/// failure status); anything else is a 404.
+pub(crate) fn fake_backend_api(behaviour: Behaviour) -> TestServer {
+    TestServer::builder()
+        .handler(move |req| answer(&behaviour, req))
+        .start_on_own_thread()
 }
 
-/// A running fake server; stops when dropped.
-pub(crate) struct FakeBackendApi {
-    addr: SocketAddr,
-    requests: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<SeenRequest>>>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl FakeBackendApi {
-    /// Starts the server on a fresh 127.0.0.1 port, on its own thread and runtime.
-    pub(crate) fn start(behaviour: Behaviour) -> FakeBackendApi {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("local addr");
-        let requests = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        let state = (Arc::new(behaviour), requests.clone(), seen.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                loop {
-                    let (stream, _) = tokio::select! {
-                        _ = &mut stopped => return,
-                        accepted = listener.accept() => match accepted {
-                            Ok(s) => s,
-                            Err(_) => continue,
-                        },
-                    };
-                    let (behaviour, requests, seen) = state.clone();
-                    tokio::spawn(async move {
-                        let service = service_fn(move |req| {
-                            answer(req, behaviour.clone(), requests.clone(), seen.clone())
-                        });
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
-        });
-        FakeBackendApi {
-            addr,
-            requests,
-            seen,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    /// `http://127.0.0.1:PORT` (no trailing slash).
-    pub(crate) fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// How many requests the server has answered.
-    pub(crate) fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-
-    /// The requests seen so far.
-    pub(crate) fn seen(&self) -> Vec<SeenRequest> {
-        self.seen.lock().expect("not poisoned").clone()
-    }
-}
-
-impl Drop for FakeBackendApi {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn answer(
-    req: Request<Incoming>,
-    behaviour: Arc<Behaviour>,
-    requests: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<SeenRequest>>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    requests.fetch_add(1, Ordering::SeqCst);
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let path = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let authorization = header("authorization");
-    seen.lock().expect("not poisoned").push(SeenRequest {
-        path: path.clone(),
-        authorization: authorization.clone(),
-        clerk_api_version: header("clerk-api-version"),
-        user_agent: header("user-agent"),
-    });
-    let reply = |status: u16, body: &Value| {
-        let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
-        *resp.status_mut() = StatusCode::from_u16(status).expect("valid status");
-        resp.headers_mut()
-            .insert("content-type", "application/json".parse().expect("header"));
-        Ok(resp)
-    };
-    match (req.method().as_str(), path.as_str()) {
+fn answer(behaviour: &Behaviour, req: &Request) -> Reply {
+    let reply = |status: u16, body: &Value| Reply::json(body).with_status(status);
+    match (req.method.as_str(), req.path_and_query()) {
         ("GET", "/jwks.json") => reply(200, &behaviour.jwks),
         ("GET", "/v1/jwks") => {
-            if authorization.as_deref() != Some(&format!("Bearer {}", behaviour.secret_key)) {
+            if req.bearer() != Some(behaviour.secret_key.as_str()) {
                 return reply(401, &clerk_key_invalid_body());
             }
             match behaviour.fail_status {

@@ -6,18 +6,15 @@
 //! switches to it once caches had time to pick it up, and the previous key stays published
 //! for a while so tokens already issued keep verifying.
 
-#[path = "../../crates/jwks/tests/support/mod.rs"]
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, clerk_payload, keys};
 use jwks::{KeyProvider, KeyRequest, RemoteJwks};
 use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken, Validation};
 use serde_json::{Value, json};
-use support::{Reply, TestServer};
 
 const NOW: i64 = 1_700_000_000;
 const GENERATIONS: usize = 8;

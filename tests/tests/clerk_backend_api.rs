@@ -1,23 +1,13 @@
 //! clerk-verify end to end against a fake Clerk Backend API served on 127.0.0.1 by the test:
-//! a real hyper server that checks the Bearer secret, counts requests, and can answer
-//! `clerk_key_invalid`, server errors or an empty key set.
+//! the workspace's test server (`integration_tests::http`, a real hyper server) with a handler
+//! that checks the Bearer secret and can answer `clerk_key_invalid`, server errors or an empty
+//! key set; the server counts and records the requests.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use bytes::Bytes;
 use clerk_verify::{
     Algorithm, Reason, Timestamp, Verifier, VerifyTokenOptions, action, verify_token_as,
     verify_token_at,
 };
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use integration_tests::http::{Reply, Request, TestServer};
 use integration_tests::keys;
 use serde_json::{Map, Value, json};
 use tokio::net::TcpListener;
@@ -36,100 +26,57 @@ enum Mode {
     ServerError,
 }
 
+/// The fake Backend API: the workspace's test server, answering `GET {prefix}/v1/jwks`.
 struct FakeBackendApi {
-    addr: SocketAddr,
-    requests: Arc<AtomicUsize>,
-    mode: Arc<Mutex<Mode>>,
-    last: Arc<Mutex<Option<(String, http::HeaderMap)>>>,
+    server: TestServer,
+    prefix: &'static str,
 }
 
 impl FakeBackendApi {
     /// Serves `GET {prefix}/v1/jwks`.
     async fn start(prefix: &'static str, mode: Mode) -> FakeBackendApi {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let requests = Arc::new(AtomicUsize::new(0));
-        let mode = Arc::new(Mutex::new(mode));
-        let last = Arc::new(Mutex::new(None));
-        let (r, m, l) = (requests.clone(), mode.clone(), last.clone());
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (r, m, l) = (r.clone(), m.clone(), l.clone());
-                tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<Incoming>| {
-                        let (r, m, l) = (r.clone(), m.clone(), l.clone());
-                        async move { Ok::<_, Infallible>(answer(prefix, &req, &r, &m, &l)) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        FakeBackendApi {
-            addr,
-            requests,
-            mode,
-            last,
-        }
+        let server = TestServer::builder()
+            .handler(move |req| answer(prefix, req, &mode))
+            .start()
+            .await;
+        FakeBackendApi { server, prefix }
     }
 
     fn api_url(&self, prefix: &str) -> String {
-        format!("http://{}{prefix}", self.addr)
+        self.server.url(prefix)
     }
 
     fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
+        self.server.count()
     }
 
     fn set_mode(&self, mode: Mode) {
-        *self.mode.lock().unwrap() = mode;
+        let prefix = self.prefix;
+        self.server
+            .set_handler(move |req| answer(prefix, req, &mode));
+    }
+
+    /// The last request the server saw.
+    fn last(&self) -> Request {
+        self.server.requests().pop().unwrap()
     }
 }
 
-fn answer(
-    prefix: &str,
-    req: &Request<Incoming>,
-    requests: &AtomicUsize,
-    mode: &Mutex<Mode>,
-    last: &Mutex<Option<(String, http::HeaderMap)>>,
-) -> Response<Full<Bytes>> {
-    requests.fetch_add(1, Ordering::SeqCst);
-    *last.lock().unwrap() = Some((req.uri().path().to_owned(), req.headers().clone()));
-    let reply = |status: StatusCode, body: String| {
-        Response::builder()
-            .status(status)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .unwrap()
-    };
-    if req.uri().path() != format!("{prefix}/v1/jwks") {
-        return reply(
-            StatusCode::NOT_FOUND,
-            json!({"errors": [{"code": "resource_not_found"}]}).to_string(),
-        );
+fn answer(prefix: &str, req: &Request, mode: &Mode) -> Reply {
+    if req.path() != format!("{prefix}/v1/jwks") {
+        return Reply::json(json!({"errors": [{"code": "resource_not_found"}]})).with_status(404);
     }
-    let auth = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
-    if auth != Some(&format!("Bearer {SECRET}")) {
+    if req.bearer() != Some(SECRET) {
         let body = json!({"errors": [{
             "message": KEY_INVALID_MESSAGE,
             "long_message": "The provided Clerk Secret Key is invalid.",
             "code": "clerk_key_invalid"
         }]});
-        return reply(StatusCode::UNAUTHORIZED, body.to_string());
+        return Reply::json(body).with_status(401);
     }
-    match mode.lock().unwrap().clone() {
-        Mode::Keys(jwks) => reply(StatusCode::OK, jwks.to_string()),
-        Mode::ServerError => Response::builder()
-            .status(500)
-            .body(Full::new(Bytes::from_static(b"<html>oops</html>")))
-            .unwrap(),
+    match mode {
+        Mode::Keys(jwks) => Reply::json(jwks),
+        Mode::ServerError => Reply::status(500, "<html>oops</html>"),
     }
 }
 
@@ -176,7 +123,8 @@ async fn verifies_with_keys_from_the_backend_api_and_caches_them() {
     assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
     assert_eq!(api.requests(), 1, "one fetch serves every later token");
 
-    let (path, headers) = api.last.lock().unwrap().clone().unwrap();
+    let last = api.last();
+    let (path, headers) = (last.path(), &last.headers);
     assert_eq!(path, "/v1/jwks");
     assert_eq!(
         headers["authorization"],
@@ -204,7 +152,7 @@ async fn an_api_url_with_a_path_keeps_it() {
         .with_api_url(api.api_url("/proxy/clerk/"));
     let v = Verifier::new(&o).unwrap();
     assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
-    let (path, _) = api.last.lock().unwrap().clone().unwrap();
+    let path = api.last().path().to_owned();
     assert_eq!(path, "/proxy/clerk/v1/jwks");
 }
 
@@ -299,7 +247,7 @@ async fn server_errors_are_jwk_remote_failed_to_load() {
         e.message(),
         format!(
             "Error loading Clerk JWKS from http://{}/v1/jwks with code=500",
-            api.addr
+            api.server.addr()
         )
     );
     assert_eq!(e.action(), Some(action::CONTACT_SUPPORT));

@@ -1,21 +1,12 @@
 //! A fake Clerk Backend API on 127.0.0.1 for the remote-key cases: one JWKS route per case,
 //! `GET /{case}/v1/jwks`, so that both sides (and Clerk's process-wide key cache) see each
-//! case in isolation. A real hyper server, asked over real HTTP by node and by us.
+//! case in isolation. The workspace's test server (`integration_tests::http`, a real hyper
+//! server), asked over real HTTP by node and by us.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use integration_tests::http::{self, Request, TestServer};
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 /// The secret key the fake Backend API accepts.
 pub(crate) const SECRET: &str = "sk_test_differential_0123456789";
@@ -41,96 +32,34 @@ pub(crate) fn clerk_key_invalid() -> Value {
 }
 
 /// A running server; stops when dropped.
-pub(crate) struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub(crate) struct Server(TestServer);
 
 impl Server {
-    /// Serves `routes` (case id → reply) until dropped.
+    /// Serves `routes` (case id → reply) until dropped, on a thread of its own: node runs as a
+    /// child process while the test thread waits for it.
     pub(crate) fn start(routes: HashMap<String, Reply>) -> Server {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let addr = listener.local_addr().expect("address");
-        let routes = Arc::new(routes);
-        let (stop, mut stopped) = oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-                loop {
-                    let stream = tokio::select! {
-                        _ = &mut stopped => return,
-                        accepted = listener.accept() => match accepted {
-                            Ok((stream, _)) => stream,
-                            Err(_) => continue,
-                        },
-                    };
-                    let routes = Arc::clone(&routes);
-                    tokio::spawn(async move {
-                        let service = service_fn(move |req| answer(req, Arc::clone(&routes)));
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
-        });
-        Server {
-            addr,
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        let server = TestServer::builder()
+            .handler(move |req| answer(req, &routes))
+            .start_on_own_thread();
+        Server(server)
     }
 
     /// The `apiUrl` of one case: `http://127.0.0.1:PORT/{case}`.
     pub(crate) fn api_url(&self, case: &str) -> String {
-        format!("http://{}/{case}", self.addr)
+        self.0.url(&format!("/{case}"))
     }
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-async fn answer(
-    req: Request<Incoming>,
-    routes: Arc<HashMap<String, Reply>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let reply = |status: u16, body: &Value| {
-        let mut resp = Response::new(Full::new(Bytes::from(body.to_string())));
-        *resp.status_mut() = StatusCode::from_u16(status).expect("status");
-        resp.headers_mut().insert(
-            "content-type",
-            "application/json".parse().expect("header value"),
-        );
-        Ok(resp)
-    };
-    let authorized = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        == Some(format!("Bearer {SECRET}").as_str());
+fn answer(req: &Request, routes: &HashMap<String, Reply>) -> http::Reply {
+    let reply = |status: u16, body: &Value| http::Reply::json(body).with_status(status);
     let route = req
-        .uri()
         .path()
         .strip_suffix("/v1/jwks")
         .and_then(|p| p.strip_prefix('/'))
         .and_then(|case| routes.get(case));
     match route {
         None => reply(404, &json!({"errors": [{"code": "resource_not_found"}]})),
-        Some(_) if !authorized => reply(401, &clerk_key_invalid()),
+        Some(_) if req.bearer() != Some(SECRET) => reply(401, &clerk_key_invalid()),
         Some(Reply::Jwks(jwks)) => reply(200, jwks),
         Some(Reply::Status(status, body)) => reply(*status, body),
     }

@@ -1,6 +1,6 @@
 //! The test kit shared by the cross-crate tests, benches and fixture generators: the bundled
 //! test keys and a signer built on *ring*; with the `http` feature, also the one test HTTP
-//! server ([`http`]) that every test needing a server starts on 127.0.0.1.
+//! server (module `http`) that every test needing a server starts on 127.0.0.1.
 //!
 //! Production crates only verify; tests need real signatures from real keys, and this is the
 //! one place that makes them.

@@ -271,6 +271,22 @@ impl<'t> Reader<'t, '_> {
         Ok(value)
     }
 
+    /// After a container's visitor returned: unless the visitor read up to the container's
+    /// end (`done`), the `close` byte must come next — a visitor that stopped early leaves
+    /// items unread, which serde_json refuses too.
+    fn close(&mut self, done: &mut bool, close: u8) -> Result<(), GaveUp> {
+        if *done {
+            return Ok(());
+        }
+        self.sc.skip_ws();
+        if !self.failed && self.sc.peek() == Some(close) {
+            self.sc.pos += 1;
+            *done = true;
+            return Ok(());
+        }
+        self.fail()
+    }
+
     /// Reads past the separator before the next item of an array or object: `Ok(true)` when
     /// an item follows, `Ok(false)` when `close` ended the container.
     #[inline]
@@ -384,19 +400,9 @@ struct Members<'a, 't, 'c> {
 }
 
 impl Members<'_, '_, '_> {
-    /// After the visitor: the object must end here (a visitor that stopped early leaves
-    /// members unread, which serde_json refuses too).
+    /// After the visitor: the object must end here.
     fn finish(&mut self) -> Result<(), GaveUp> {
-        if self.done {
-            return Ok(());
-        }
-        self.r.sc.skip_ws();
-        if !self.r.failed && self.r.sc.peek() == Some(b'}') {
-            self.r.sc.pos += 1;
-            self.done = true;
-            return Ok(());
-        }
-        self.r.fail()
+        self.r.close(&mut self.done, b'}')
     }
 }
 
@@ -487,16 +493,7 @@ struct Elements<'a, 't, 'c> {
 impl Elements<'_, '_, '_> {
     /// After the visitor: the array must end here.
     fn finish(&mut self) -> Result<(), GaveUp> {
-        if self.done {
-            return Ok(());
-        }
-        self.r.sc.skip_ws();
-        if !self.r.failed && self.r.sc.peek() == Some(b']') {
-            self.r.sc.pos += 1;
-            self.done = true;
-            return Ok(());
-        }
-        self.r.fail()
+        self.r.close(&mut self.done, b']')
     }
 }
 

@@ -1,6 +1,7 @@
 //! The opt-in verified-token cache: hits give the verdicts of a full verification, expiry
 //! is re-checked on every hit, only the exact token hits, the bound holds, and a key removed
-//! from a remote key set (a real JWKS server on 127.0.0.1) drops the entry.
+//! from a remote key set (a real JWKS server on 127.0.0.1: the workspace's test server,
+//! `integration_tests::http`) drops the entry.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -9,19 +10,11 @@
     reason = "test code: a failure should fail loudly"
 )]
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use bytes::Bytes;
 use clerk_verify::{
     Algorithm, Reason, SessionClaims, Timestamp, TokenCacheOptions, TokenVerificationError,
     Verifier, VerifyTokenOptions,
 };
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, clerk_payload, keys};
 use serde_json::{Map, Value, json};
 
@@ -273,61 +266,6 @@ async fn one_off_calls_cache_nothing_and_agree() {
     assert_eq!(cached.verify_at(&token, at(NOW)).await.unwrap(), a);
 }
 
-/// A JWKS server on 127.0.0.1 whose document the test can change; counts requests.
-struct JwksServer {
-    addr: SocketAddr,
-    jwks: Arc<Mutex<Value>>,
-    requests: Arc<AtomicUsize>,
-}
-
-impl JwksServer {
-    async fn start(jwks: Value) -> JwksServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let jwks = Arc::new(Mutex::new(jwks));
-        let requests = Arc::new(AtomicUsize::new(0));
-        let (doc, count) = (Arc::clone(&jwks), Arc::clone(&requests));
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (doc, count) = (Arc::clone(&doc), Arc::clone(&count));
-                tokio::spawn(async move {
-                    let service = service_fn(move |_req| {
-                        count.fetch_add(1, Ordering::SeqCst);
-                        let body = doc.lock().unwrap().to_string();
-                        async move {
-                            Ok::<_, Infallible>(
-                                hyper::Response::builder()
-                                    .header("content-type", "application/json")
-                                    .body(Full::new(Bytes::from(body)))
-                                    .unwrap(),
-                            )
-                        }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        JwksServer {
-            addr,
-            jwks,
-            requests,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}/jwks", self.addr)
-    }
-
-    fn serve(&self, jwks: Value) {
-        *self.jwks.lock().unwrap() = jwks;
-    }
-}
-
 #[tokio::test]
 async fn a_key_removed_from_a_remote_set_drops_the_entry() {
     let a = keys::rsa2048_a();
@@ -336,8 +274,8 @@ async fn a_key_removed_from_a_remote_set_drops_the_entry() {
         a.public_jwk("k1", Some(Algorithm::RS256)),
         b.public_jwk("k2", Some(Algorithm::RS256)),
     ]});
-    let server = JwksServer::start(both.clone()).await;
-    let remote = jwks::RemoteJwks::new(server.url()).unwrap();
+    let server = TestServer::start(Reply::json(&both)).await;
+    let remote = jwks::RemoteJwks::new(server.url("/jwks")).unwrap();
     let opts = VerifyTokenOptions::default()
         .with_key_provider(remote.clone())
         .with_token_cache(TokenCacheOptions::default());
@@ -352,7 +290,8 @@ async fn a_key_removed_from_a_remote_set_drops_the_entry() {
     v.verify_at(&other, at(NOW)).await.unwrap();
     v.verify_at(&token, at(NOW)).await.unwrap();
     assert_eq!(v.cached_tokens(), 2);
-    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(server.count(), 1);
+    assert_eq!(server.request(0).path(), "/jwks");
 
     // The same keys fetched again (new key objects): the token still verifies.
     remote.force_refresh().await.unwrap();
@@ -360,7 +299,9 @@ async fn a_key_removed_from_a_remote_set_drops_the_entry() {
     assert_eq!(v.cached_tokens(), 2);
 
     // k1 leaves the set: its token fails as without the cache, and its entry is dropped.
-    server.serve(json!({"keys": [b.public_jwk("k2", Some(Algorithm::RS256))]}));
+    server.set(Reply::json(
+        json!({"keys": [b.public_jwk("k2", Some(Algorithm::RS256))]}),
+    ));
     remote.force_refresh().await.unwrap();
     let e = v.verify_at(&token, at(NOW)).await.unwrap_err();
     assert_eq!(e.reason(), Reason::JwkKidMismatch, "{e}");
@@ -368,16 +309,16 @@ async fn a_key_removed_from_a_remote_set_drops_the_entry() {
     v.verify_at(&other, at(NOW)).await.unwrap();
 
     // k1 returns with other key material: the cached token no longer verifies.
-    server.serve(json!({"keys": [
+    server.set(Reply::json(json!({"keys": [
         b.public_jwk("k1", Some(Algorithm::RS256)),
         b.public_jwk("k2", Some(Algorithm::RS256)),
-    ]}));
+    ]})));
     remote.force_refresh().await.unwrap();
     let e = v.verify_at(&token, at(NOW)).await.unwrap_err();
     assert_eq!(e.reason(), Reason::TokenInvalidSignature, "{e}");
 
     // And with the original key back, it verifies again.
-    server.serve(both);
+    server.set(Reply::json(both));
     remote.force_refresh().await.unwrap();
     v.verify_at(&token, at(NOW)).await.unwrap();
 }
@@ -387,8 +328,8 @@ async fn a_key_replaced_under_a_cached_token_is_checked_before_the_hit() {
     // A cached token, then the same kid with other key material: the entry must not answer.
     let a = keys::rsa2048_a();
     let b = keys::rsa2048_b();
-    let server = JwksServer::start(json!({"keys": [a.public_jwk("k1", None)]})).await;
-    let remote = jwks::RemoteJwks::new(server.url()).unwrap();
+    let server = TestServer::start(Reply::json(json!({"keys": [a.public_jwk("k1", None)]}))).await;
+    let remote = jwks::RemoteJwks::new(server.url("/jwks")).unwrap();
     let v = Verifier::new(
         &VerifyTokenOptions::default()
             .with_key_provider(remote.clone())
@@ -398,7 +339,7 @@ async fn a_key_replaced_under_a_cached_token_is_checked_before_the_hit() {
     let token = rs256(&a, &clerk_payload(NOW));
     v.verify_at(&token, at(NOW)).await.unwrap();
     assert_eq!(v.cached_tokens(), 1);
-    server.serve(json!({"keys": [b.public_jwk("k1", None)]}));
+    server.set(Reply::json(json!({"keys": [b.public_jwk("k1", None)]})));
     remote.force_refresh().await.unwrap();
     let e = v.verify_at(&token, at(NOW)).await.unwrap_err();
     assert_eq!(e.reason(), Reason::TokenInvalidSignature);

@@ -12,7 +12,8 @@
 //!   from the payload (what `Verifier::verify` does);
 //! - `verifier-map`: `Verifier::verify_as_at::<Map>` with a `jwt_key` — the payload as signed;
 //! - `verifier-remote-hit`: `verify_as_at::<Map>` with keys from a `RemoteJwks` served by a
-//!   local JWKS server, the cache warm;
+//!   local JWKS server (the workspace's test server, `integration_tests::http`), the cache
+//!   warm;
 //! - `token-cache-hit-session` / `token-cache-hit-map`: a repeat of a token the verifier's
 //!   opt-in token cache holds, through `verify_at` and `verify_as_at::<Map>`;
 //! - `paired-*`: two paths alternate in blocks of 16 inside every sample, so load from other
@@ -78,6 +79,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{Timestamp, TokenCacheOptions, Verifier, VerifyTokenOptions};
 use criterion::Criterion;
+use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, clerk_payload, keys};
 use jwt_core::Algorithm;
 use ring::signature;
@@ -103,36 +105,6 @@ fn ready<F: Future>(f: F) -> F::Output {
 #[inline(never)]
 fn verify_and_drop(row: &dyn Fn()) {
     row();
-}
-
-/// A local JWKS server (the Backend API's `/v1/jwks`), on the runtime's worker.
-fn serve_jwks(rt: &tokio::runtime::Runtime, jwks: Value) -> std::net::SocketAddr {
-    use http_body_util::Full;
-    use hyper::service::service_fn;
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    let body = bytes::Bytes::from(jwks.to_string());
-    rt.spawn(async move {
-        loop {
-            let (stream, _) = listener.accept().await.unwrap();
-            let body = body.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |_req| {
-                    let body = body.clone();
-                    async move {
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(body)))
-                    }
-                });
-                let io = hyper_util::rt::TokioIo::new(stream);
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .await;
-            });
-        }
-    });
-    addr
 }
 
 /// CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`), for the threads rows.
@@ -433,18 +405,21 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let addr = serve_jwks(
-        &rt,
+    // The Backend API's `/v1/jwks`: the workspace's test server, on the runtime's worker.
+    let jwks_server = rt.block_on(TestServer::start(Reply::json(
         json!({"keys": [key.public_jwk("ins_1", Some(Algorithm::RS256))]}),
-    );
+    )));
     let remote = Verifier::new(
         &VerifyTokenOptions::default()
             .with_secret_key("sk_bench")
-            .with_api_url(format!("http://{addr}"))
+            .with_api_url(jwks_server.url(""))
             .with_authorized_parties(["https://app.example.com"]),
     )
     .unwrap();
     rt.block_on(remote.key_set()).unwrap(); // pre-warmed
+    assert_eq!(jwks_server.count(), 1);
+    assert_eq!(jwks_server.request(0).path(), "/v1/jwks");
+    assert_eq!(jwks_server.request(0).bearer(), Some("sk_bench"));
     let _runtime = rt.enter(); // a refresh ahead of expiry would spawn on it
 
     let map = |v: &Verifier| {
@@ -491,6 +466,8 @@ fn main() {
         for _ in 0..count {
             verify_and_drop(run);
         }
+        // The remote row ran on the warm cache: no verification reached the server.
+        assert_eq!(jwks_server.count(), 1);
         println!("ran {row} {count} times");
         return;
     }

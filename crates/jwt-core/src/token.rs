@@ -400,10 +400,18 @@ impl<'a> UnverifiedToken<'a> {
         // payload, the longest segment. A dot inside it (more than three segments) cannot pass
         // base64 decoding, so it is looked for only when parsing fails, and reported then as
         // what it is, before any other fault (as a split into segments would have).
-        let Some((h, (p, s))) = token
-            .split_once('.')
-            .and_then(|(h, rest)| Some((h, rest.rsplit_once('.')?)))
+        let bytes = token.as_bytes();
+        let (Some(first), Some(last)) = (memchr::memchr(b'.', bytes), memchr::memrchr(b'.', bytes))
         else {
+            return Err(Error::MalformedSegments);
+        };
+        // The dots are ASCII, so these are char boundaries; `first < last` leaves room for
+        // the payload between them.
+        let (Some(h), Some(p), Some(s)) = (
+            token.get(..first),
+            token.get(first.saturating_add(1)..last),
+            token.get(last.saturating_add(1)..),
+        ) else {
             return Err(Error::MalformedSegments);
         };
         Self::parse_segments(token, [h, p, s], limits, payload).map_err(|e| {

@@ -133,6 +133,21 @@ impl<'t> Name<'t> {
     }
 }
 
+/// Top-level member names to capture, prepared once: their [`Name`]s and the union of their
+/// [`Name::bit`]s (the callers keep these in statics, so a parse does not rebuild them).
+pub(crate) struct Wanted<const N: usize> {
+    names: [Name<'static>; N],
+    bits: u64,
+}
+
+impl<const N: usize> Wanted<N> {
+    pub(crate) fn new(names: &[&'static str; N]) -> Self {
+        let names = names.map(|n| Name::new(Cow::Borrowed(n)));
+        let bits = names.iter().fold(0, |bits, w| bits | w.bit());
+        Wanted { names, bits }
+    }
+}
+
 /// Whether `b` ends the fast run through a string: the quote, the backslash and the control
 /// characters JSON forbids inside strings.
 fn stops_string(b: u8) -> bool {
@@ -598,23 +613,21 @@ struct Seen<'t> {
 
 /// Scans `text` as a JSON object with unique member names at every level and nesting of at
 /// most `max_depth` (itself at most [`MAX_DEPTH_CAP`]), capturing the top-level members
-/// named in `names`.
+/// named in `wanted`.
 pub(crate) fn scan_object<const N: usize>(
     text: &str,
     part: Part,
     max_depth: u32,
-    names: &[&str; N],
+    wanted: &Wanted<N>,
 ) -> Result<Scanned<N>, Error> {
-    let wanted = names.map(|n| Name::new(Cow::Borrowed(n)));
     let mut captured = [const { None }; N];
     let mut sc = Scanner::new(text, max_depth);
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.
-        Some(b'{') => {
-            let bits = wanted.iter().fold(0, |bits, w| bits | w.bit());
-            sc.object(0, Some((&wanted, bits, &mut captured))).map(Some)
-        }
+        Some(b'{') => sc
+            .object(0, Some((&wanted.names, wanted.bits, &mut captured)))
+            .map(Some),
         // Any other value is still read, so that its own faults are reported, then refused.
         _ => sc.value(0, false).map(|_| None),
     };
@@ -825,7 +838,7 @@ mod tests {
     use super::*;
 
     fn scan(s: &str) -> Result<Scanned<2>, Error> {
-        scan_object(s, Part::Payload, 4, &["a", "b"])
+        scan_object(s, Part::Payload, 4, &Wanted::new(&["a", "b"]))
     }
 
     fn dup(name: &str) -> Error {
@@ -918,10 +931,10 @@ mod tests {
         let deep = |n: usize| format!("{{\"a\":{}{}}}", "[".repeat(n), "]".repeat(n));
         // The top-level object counts as the first level.
         let cap = MAX_DEPTH_CAP as usize;
-        assert!(scan_object(&deep(cap - 1), Part::Header, u32::MAX, &[]).is_ok());
+        assert!(scan_object(&deep(cap - 1), Part::Header, u32::MAX, &Wanted::new(&[])).is_ok());
         for n in [cap, 127, 128, 129, 5_000] {
             assert_eq!(
-                scan_object(&deep(n), Part::Header, u32::MAX, &[]).err(),
+                scan_object(&deep(n), Part::Header, u32::MAX, &Wanted::new(&[])).err(),
                 Some(Error::NestingTooDeep { part: Part::Header }),
                 "{n}"
             );
@@ -986,7 +999,7 @@ mod tests {
     /// parser's, for one text.
     fn agrees_with_the_oracle(text: &str, depth: u32) {
         const NAMES: [&str; 4] = ["a", "b", "long_name_x", "n"];
-        let ours = scan_object(text, Part::Payload, depth, &NAMES);
+        let ours = scan_object(text, Part::Payload, depth, &Wanted::new(&NAMES));
         let theirs = tree::parse_object(text, Part::Payload, depth);
         match (ours, theirs) {
             (Ok(scan), Ok(map)) => {
@@ -1048,12 +1061,12 @@ mod tests {
     /// the scan does.
     fn one_pass_agrees(text: &str, depth: u32) {
         const NAMES: [&str; 4] = ["a", "b", "long_name_x", "n"];
-        let scan = scan_object(text, Part::Payload, depth, &NAMES);
+        let scan = scan_object(text, Part::Payload, depth, &Wanted::new(&NAMES));
         fn check<C>(text: &str, depth: u32, scan: &Result<Scanned<4>, Error>, always: bool)
         where
             C: serde::de::DeserializeOwned + PartialEq + fmt::Debug,
         {
-            let ours = deserialize_object::<C, 4>(text, depth, &NAMES);
+            let ours = deserialize_object::<C, 4>(text, depth, &Wanted::new(&NAMES));
             match (ours, scan) {
                 (Some(t), Ok(scan)) => {
                     assert_eq!(t.members, scan.members, "{text}");

@@ -1,7 +1,7 @@
 //! Compact JWS parsing: from untrusted text to a header and claims that nobody trusts yet.
 
 use core::fmt;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 #[cfg(test)]
 use base64::Engine as _;
@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
 use crate::json::{
-    Scalar, Scanned, Text, build_map, deserialize_object, parse_object, scan_object,
+    Scalar, Scanned, Text, Wanted, build_map, deserialize_object, parse_object, scan_object,
 };
 use crate::{Algorithm, VerifyingKey};
 
@@ -44,6 +44,10 @@ const HEADER_NAMES: [&str; 7] = ["alg", "kid", "crit", "b64", "typ", "cty", "cat
 
 /// The registered claims validation reads, in the order of [`Payload::claims`]'s slots.
 pub(crate) const CLAIM_NAMES: [&str; 7] = ["sub", "aud", "azp", "iss", "exp", "nbf", "iat"];
+
+/// [`HEADER_NAMES`] and [`CLAIM_NAMES`] prepared for the scanner, once per process.
+static HEADER_WANTED: LazyLock<Wanted<7>> = LazyLock::new(|| Wanted::new(&HEADER_NAMES));
+static CLAIMS_WANTED: LazyLock<Wanted<7>> = LazyLock::new(|| Wanted::new(&CLAIM_NAMES));
 
 /// The protected header of a token, as the token claims it to be.
 ///
@@ -229,10 +233,10 @@ impl Payload {
             return Ok((payload, None));
         }
         let (claims, count, value) =
-            match deserialize_object::<C, 7>(&text, max_depth, &CLAIM_NAMES) {
+            match deserialize_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED) {
                 Some(t) => (t.captured, t.members, Some(t.value)),
                 None => {
-                    let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIM_NAMES)?;
+                    let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIMS_WANTED)?;
                     (scanned.captured, scanned.members, None)
                 }
             };
@@ -368,7 +372,7 @@ impl<'a> UnverifiedToken<'a> {
         let payload = |text: String, max_depth: u32| match mode {
             PayloadMode::Map => Payload::prepare::<Map<String, Value>>(text, max_depth),
             PayloadMode::Scan => {
-                let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIM_NAMES)?;
+                let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIMS_WANTED)?;
                 Ok((
                     Payload {
                         text,
@@ -432,7 +436,7 @@ impl<'a> UnverifiedToken<'a> {
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
     ) -> Result<(Self, T), Error> {
         let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
-        let header = scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_NAMES)?;
+        let header = scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_WANTED)?;
         let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
         let (payload, extra) = payload(payload_text, limits.max_depth)?;
         let signature = b64(s, Part::Signature)?;

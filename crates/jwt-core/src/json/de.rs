@@ -20,7 +20,7 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess};
 use serde::forward_to_deserialize_any;
 
-use super::{Fault, Name, Scalar, Scanner, Seen, Text};
+use super::{Fault, Name, Scalar, Scanner, Seen, Text, Wanted};
 
 /// The one pass did not succeed; the caller falls back to the scan and serde_json. It carries
 /// nothing, so that building it costs nothing (serde's messages are never formatted here).
@@ -51,15 +51,13 @@ pub(crate) struct Typed<C, const N: usize> {
 
 /// Reads `text` as a JSON object into `C` in one pass, with the scanner's strictness (unique
 /// names at every depth, nesting of at most `max_depth`, serde_json's grammar), capturing the
-/// top-level members named in `names`. `None` when anything at all went wrong (see the module
+/// top-level members named in `wanted`. `None` when anything at all went wrong (see the module
 /// documentation): the caller then decides with the scan and serde_json.
 pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
     text: &str,
     max_depth: u32,
-    names: &[&str; N],
+    wanted: &Wanted<N>,
 ) -> Option<Typed<C, N>> {
-    let wanted = names.map(|n| Name::new(Cow::Borrowed(n)));
-    let bits = wanted.iter().fold(0, |bits, w| bits | w.bit());
     let mut captured = [const { None }; N];
     let (value, members) = {
         let mut r = Reader {
@@ -67,8 +65,8 @@ pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
             depth: 0,
             failed: false,
             capture: Some(Capture {
-                wanted: &wanted,
-                bits,
+                wanted: &wanted.names,
+                bits: wanted.bits,
                 slots: &mut captured,
             }),
             members: None,
@@ -526,7 +524,7 @@ mod tests {
     const NAMES: [&str; 2] = ["exp", "aud"];
 
     fn read<C: DeserializeOwned>(text: &str) -> Option<Typed<C, 2>> {
-        deserialize_object::<C, 2>(text, 4, &NAMES)
+        deserialize_object::<C, 2>(text, 4, &Wanted::new(&NAMES))
     }
 
     #[derive(Debug, PartialEq, Deserialize)]

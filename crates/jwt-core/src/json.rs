@@ -215,14 +215,15 @@ struct Scanner<'t> {
 }
 
 impl<'t> Scanner<'t> {
-    fn new(text: &'t str, max_depth: u32) -> Self {
+    /// A scanner over `text`, with room for `names` member names before its name stack grows
+    /// (0: it allocates only if a name is pushed).
+    fn new(text: &'t str, max_depth: u32, names: usize) -> Self {
         Scanner {
             text,
             bytes: text.as_bytes(),
             pos: 0,
             max_depth: max_depth.min(MAX_DEPTH_CAP),
-            // Room for the members of a typical token without growing.
-            names: Vec::with_capacity(16),
+            names: Vec::with_capacity(names),
             duplicate: None,
         }
     }
@@ -578,14 +579,24 @@ impl<'t> Scanner<'t> {
                 let i = wanted.iter().position(|w| w.same(&name))?;
                 slots.get_mut(i)
             });
+            // The value is read before the name is checked, as a tree-building parser would.
             match slot {
-                Some(slot) => *slot = Some(self.value(inner, true)?),
+                Some(slot) => {
+                    let value = self.value(inner, true)?;
+                    // A captured name is repeated exactly when its slot is already filled:
+                    // it needs no place on the name stack.
+                    if slot.is_some() {
+                        self.duplicate = Some(truncate(&name.name));
+                        return Err(Fault::Duplicate);
+                    }
+                    *slot = Some(value);
+                    seen.count = seen.count.saturating_add(1);
+                }
                 None => {
                     self.value(inner, false)?;
+                    self.note_name(&mut seen, name)?;
                 }
             }
-            // The value is read before the name is checked, as a tree-building parser would.
-            self.note_name(&mut seen, name)?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -621,7 +632,8 @@ pub(crate) fn scan_object<const N: usize>(
     wanted: &Wanted<N>,
 ) -> Result<Scanned<N>, Error> {
     let mut captured = [const { None }; N];
-    let mut sc = Scanner::new(text, max_depth);
+    // A header's members are usually all captured names, which need no stack: start empty.
+    let mut sc = Scanner::new(text, max_depth, 0);
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.
@@ -813,7 +825,11 @@ mod tree {
                 self.fault.too_deep.set(true);
                 return Err(serde::de::Error::custom("nesting too deep"));
             }
-            let mut out = Map::new();
+            let mut out = if self.top {
+                Map::with_capacity(16)
+            } else {
+                Map::new()
+            };
             while let Some(key) = map.next_key::<String>()? {
                 let v = map.next_value_seed(self.nested())?;
                 // One hash and probe per member: the entry both detects a repeat and inserts.

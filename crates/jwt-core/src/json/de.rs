@@ -61,7 +61,8 @@ pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
     let mut captured = [const { None }; N];
     let (value, members) = {
         let mut r = Reader {
-            sc: Scanner::new(text, max_depth),
+            // Room for the uncaptured members of a typical payload without growing.
+            sc: Scanner::new(text, max_depth, 16),
             depth: 0,
             failed: false,
             capture: Some(Capture {
@@ -435,8 +436,20 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
             Cow::Borrowed(s) => Ok(*s),
             Cow::Owned(s) => Err(s.clone()),
         };
-        let noted = r.sc.note_name(&mut self.seen, name);
-        r.check(noted)?;
+        match (self.pending, &self.capture) {
+            // A captured name is repeated exactly when its slot is already filled: it needs
+            // no place on the name stack.
+            (Some(i), Some(c)) => {
+                if c.slots.get(i).is_none_or(Option::is_some) {
+                    return r.fail();
+                }
+                self.seen.count = self.seen.count.saturating_add(1);
+            }
+            _ => {
+                let noted = r.sc.note_name(&mut self.seen, name);
+                r.check(noted)?;
+            }
+        }
         let k = match key {
             Ok(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
             Err(s) => seed.deserialize(s.into_deserializer()),
@@ -569,6 +582,10 @@ mod tests {
     fn gives_up_on_anything_the_scan_refuses() {
         for text in [
             r#"{"sub":"a","exp":1,"sub":"b"}"#,
+            // Repeated captured names, found by their filled slot (they are not on the name
+            // stack), also when escaped.
+            r#"{"sub":"a","exp":1,"aud":"x","exp":2}"#,
+            r#"{"sub":"a","exp":1,"\u0065xp":2}"#,
             r#"{"sub":"a","exp":1,"x":{"k":1,"k":2}}"#,
             r#"{"sub":"a","exp":1,"x":[[[[[1]]]]]}"#,
             r#"{"sub":"a","exp":1,}"#,

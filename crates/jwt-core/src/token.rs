@@ -232,21 +232,29 @@ impl Payload {
             };
             return Ok((payload, None));
         }
-        let (claims, count, value) =
-            match deserialize_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED) {
-                Some(t) => (t.captured, t.members, Some(t.value)),
-                None => {
-                    let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIMS_WANTED)?;
-                    (scanned.captured, scanned.members, None)
-                }
-            };
-        let payload = Payload {
+        match deserialize_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED) {
+            Some(t) => Ok((
+                Payload::captured(text, t.captured, t.members),
+                Some(t.value),
+            )),
+            None => Payload::scanned(text, max_depth).map(|payload| (payload, None)),
+        }
+    }
+
+    /// The payload checked by the strict scan only, with the registered claims captured.
+    fn scanned(text: String, max_depth: u32) -> Result<Payload, Error> {
+        let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIMS_WANTED)?;
+        Ok(Payload::captured(text, scanned.captured, scanned.members))
+    }
+
+    /// A checked payload whose registered claims were captured (its map not built yet).
+    fn captured(text: String, claims: [Option<Scalar>; 7], count: usize) -> Payload {
+        Payload {
             text,
             claims: Some(claims),
             count,
             map: OnceLock::new(),
-        };
-        Ok((payload, value))
+        }
     }
 
     /// The JSON text of the payload (a strict-parsed object).
@@ -371,18 +379,7 @@ impl<'a> UnverifiedToken<'a> {
     ) -> Result<Self, Error> {
         let payload = |text: String, max_depth: u32| match mode {
             PayloadMode::Map => Payload::prepare::<Map<String, Value>>(text, max_depth),
-            PayloadMode::Scan => {
-                let scanned = scan_object(&text, Part::Payload, max_depth, &CLAIMS_WANTED)?;
-                Ok((
-                    Payload {
-                        text,
-                        claims: Some(scanned.captured),
-                        count: scanned.members,
-                        map: OnceLock::new(),
-                    },
-                    None,
-                ))
-            }
+            PayloadMode::Scan => Payload::scanned(text, max_depth).map(|payload| (payload, None)),
         };
         Self::parse_with(token, limits, payload).map(|(token, _)| token)
     }

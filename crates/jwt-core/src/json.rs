@@ -677,6 +677,73 @@ pub(crate) fn scan_object<const N: usize>(
     }
 }
 
+/// The shape almost every JWS header has, read without the general scanner: a flat object of
+/// at most eight members, every name and value a string without escapes, written without
+/// whitespace (`{"alg":"RS256","kid":"k1","typ":"JWT"}`).
+///
+/// `None` for anything else, including texts the scanner refuses (a repeated name, say): the
+/// caller then runs [`scan_object`], which decides and names the fault. For a text it accepts
+/// it gives exactly what [`scan_object`] gives (the tests hold the two to that): the strings
+/// are plain, so their raw bytes are their values and comparing names byte for byte is
+/// comparing them unescaped.
+#[inline]
+pub(crate) fn scan_flat_strings<const N: usize>(
+    text: &str,
+    wanted: &Wanted<N>,
+) -> Option<Scanned<N>> {
+    const MAX_MEMBERS: usize = 8;
+    let bytes = text.as_bytes();
+    // The content range of the plain string whose opening quote is at `at`.
+    let string = |at: usize| -> Option<(usize, usize)> {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let end = plain_run(bytes, at.saturating_add(1));
+        (bytes.get(end) == Some(&b'"')).then_some((at.saturating_add(1), end))
+    };
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let mut names: [u64; MAX_MEMBERS] = [0; MAX_MEMBERS];
+    let mut count = 0;
+    let mut captured = [const { None }; N];
+    let mut pos = 1;
+    loop {
+        let (name_start, name_end) = string(pos)?;
+        if bytes.get(name_end.saturating_add(1)) != Some(&b':') {
+            return None;
+        }
+        let (start, end) = string(name_end.saturating_add(2))?;
+        // Names of up to eight bytes are told apart by their prefix and length alone; a
+        // longer one whose prefix matches an earlier name's is left to the scanner.
+        let name = Name::new(Cow::Borrowed(text.get(name_start..name_end)?));
+        let key = name.prefix ^ ((name.name.len() as u64) << 56);
+        if count == MAX_MEMBERS || names.get(..count)?.contains(&key) {
+            return None;
+        }
+        if let Some(slot) = names.get_mut(count) {
+            *slot = key;
+        }
+        count += 1;
+        if wanted.bits & name.bit() != 0
+            && let Some(i) = wanted.names.iter().position(|w| w.same(&name))
+            && let Some(slot) = captured.get_mut(i)
+        {
+            *slot = Some(Scalar::Str(Text::Span { start, end }));
+        }
+        match bytes.get(end.saturating_add(1)) {
+            Some(b',') => pos = end.saturating_add(2),
+            Some(b'}') if end.saturating_add(2) == bytes.len() => {
+                return Some(Scanned {
+                    captured,
+                    members: count,
+                });
+            }
+            _ => return None,
+        }
+    }
+}
+
 pub(crate) use tree::parse_object;
 
 /// Builds the object in `text` as a map, with room for `members` members.
@@ -1389,5 +1456,121 @@ mod tests {
         let order: Vec<&str> = map.keys().map(String::as_str).collect();
         assert_eq!(order, ["b", "a", "c"]);
         assert_eq!(build_map("[1]", 1), None);
+    }
+
+    /// Both readers of `text` with the header's captures: the flat fast path (`None` when it
+    /// passes) and the scanner.
+    fn flat_and_scan(text: &str) -> (Option<Scanned<7>>, Result<Scanned<7>, Error>) {
+        let wanted = Wanted::new(&["alg", "kid", "crit", "b64", "typ", "cty", "cat"]);
+        (
+            scan_flat_strings(text, &wanted),
+            scan_object(text, Part::Header, 32, &wanted),
+        )
+    }
+
+    #[test]
+    fn flat_strings_take_the_common_header_and_agree_with_the_scan() {
+        let flat = [
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"RS256","kid":"ins_2abc","typ":"JWT"}"#,
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"alg":"ES256","cat":"cl_B7d4PD111AAA","kid":"k","typ":"JWT","x":"","y":"é"}"#,
+            r#"{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","alg":"RS256"}"#,
+            r#"{"crit":"exp","alg":"RS256"}"#,
+            r#"{"alg":""}"#,
+        ];
+        for text in flat {
+            let (fast, scan) = flat_and_scan(text);
+            let fast = fast.unwrap_or_else(|| panic!("{text} should take the flat path"));
+            let scan = scan.unwrap();
+            assert_eq!(fast.captured, scan.captured, "{text}");
+            assert_eq!(fast.members, scan.members, "{text}");
+        }
+        // Everything else goes to the scanner, which accepts some and names the fault of others.
+        let other = [
+            "",
+            "{}",
+            r#"{"alg": "RS256"}"#,
+            r#" {"alg":"RS256"}"#,
+            r#"{"alg":"RS256"} "#,
+            r#"{"alg":"RS256"}}"#,
+            r#"{"alg":"RS256",}"#,
+            r#"{"alg":"RS256","alg":"HS256"}"#,
+            r#"{"alg":"RS\u0032"}"#,
+            r#"{"a\"lg":"RS256"}"#,
+            r#"{"alg":"RS256","b64":false}"#,
+            r#"{"alg":"RS256","crit":["exp"]}"#,
+            r#"{"alg":"RS256","kid":7}"#,
+            r#"{"alg":"RS256"#,
+            r#"{"alg":"RS256","#,
+            r#"{"alg""RS256"}"#,
+            "{\"alg\":\"RS\t256\"}",
+            r#"{"a":"1","b":"2","c":"3","d":"4","e":"5","f":"6","g":"7","h":"8","alg":"RS256"}"#,
+        ];
+        for text in other {
+            assert!(
+                flat_and_scan(text).0.is_none(),
+                "{text} should go to the scanner"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whenever the flat path reads a text, the scanner accepts it with the same captures
+        /// and member count. The pieces are chosen so that flat headers, and near misses of
+        /// every kind, are common.
+        #[test]
+        fn flat_strings_never_disagree_with_the_scan(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::Just("\"alg\""),
+                    proptest::prelude::Just("\"kid\""),
+                    proptest::prelude::Just("\"typ\""),
+                    proptest::prelude::Just("\"crit\""),
+                    proptest::prelude::Just("\"x\""),
+                    proptest::prelude::Just("\"RS256\""),
+                    proptest::prelude::Just("\"\""),
+                    proptest::prelude::Just("\"a\\u0041\""),
+                    proptest::prelude::Just("\"tab\there\""),
+                    proptest::prelude::Just(":"),
+                    proptest::prelude::Just(","),
+                    proptest::prelude::Just("}"),
+                    proptest::prelude::Just(" "),
+                    proptest::prelude::Just("1"),
+                    proptest::prelude::Just("["),
+                ],
+                0..24,
+            ),
+            members in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::prelude::Just("alg"),
+                        proptest::prelude::Just("kid"),
+                        proptest::prelude::Just("typ"),
+                        proptest::prelude::Just("cat"),
+                        proptest::prelude::Just("n"),
+                        proptest::prelude::Just("m"),
+                    ],
+                    proptest::prelude::Just("v"),
+                ),
+                0..10,
+            ),
+            raw in proptest::prelude::any::<bool>(),
+        ) {
+            // Either a flat object built from members (possibly with repeats and more than
+            // eight of them), or arbitrary pieces after an opening brace.
+            let text = if raw {
+                format!("{{{}", pieces.concat())
+            } else {
+                let body: Vec<String> = members.iter().map(|(n, v)| format!("\"{n}\":\"{v}\"")).collect();
+                format!("{{{}}}", body.join(","))
+            };
+            let (fast, scan) = flat_and_scan(&text);
+            if let Some(fast) = fast {
+                let scan = scan.map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{text}: {e}")))?;
+                proptest::prop_assert_eq!(fast.captured, scan.captured);
+                proptest::prop_assert_eq!(fast.members, scan.members);
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
 use crate::json::{
-    Scalar, Scanned, Text, Wanted, build_map, deserialize_object, parse_object, scan_object,
+    Scalar, Scanned, Text, Wanted, build_map, deserialize_object, parse_object, scan_flat_strings,
+    scan_object,
 };
 use crate::{Algorithm, VerifyingKey};
 
@@ -433,7 +434,10 @@ impl<'a> UnverifiedToken<'a> {
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
     ) -> Result<(Self, T), Error> {
         let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
-        let header = scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_WANTED)?;
+        let header = match scan_flat_strings(&header_text, &HEADER_WANTED) {
+            Some(header) => header,
+            None => scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_WANTED)?,
+        };
         let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
         let (payload, extra) = payload(payload_text, limits.max_depth)?;
         let signature = b64(s, Part::Signature)?;

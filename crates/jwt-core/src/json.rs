@@ -648,7 +648,9 @@ pub(crate) fn scan_object<const N: usize>(
 ) -> Result<Scanned<N>, Error> {
     let mut captured = [const { None }; N];
     // A header's members are usually all captured names, which need no stack: start empty.
-    let mut sc = Scanner::new(text, max_depth, 0);
+    // A payload has uncaptured members: room for a typical one's, so the stack never grows.
+    let room = if part == Part::Header { 0 } else { 16 };
+    let mut sc = Scanner::new(text, max_depth, room);
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.

@@ -285,7 +285,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// Reads a string whose opening quote is at `pos`.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<StrToken, Fault> {
         self.pos += 1;
         let start = self.pos;
@@ -379,6 +379,9 @@ impl<'t> Scanner<'t> {
             self.pos += 1;
         }
         let int_start = self.pos;
+        // The integer part's value, accumulated while its digits are found (it wraps past 19
+        // digits, but is used only for at most 18).
+        let mut v = 0u64;
         match self.peek() {
             Some(b'0') => {
                 self.pos += 1;
@@ -389,7 +392,8 @@ impl<'t> Scanner<'t> {
                 }
             }
             Some(b'1'..=b'9') => {
-                while let Some(b'0'..=b'9') = self.peek() {
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    v = v.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
                     self.pos += 1;
                 }
             }
@@ -422,12 +426,7 @@ impl<'t> Scanner<'t> {
                 return Err(Fault::Malformed);
             }
         }
-        let digits = self.bytes.get(int_start..int_end).unwrap_or_default();
         if simple {
-            let mut v = 0u64;
-            for d in digits {
-                v = v * 10 + u64::from(d - b'0');
-            }
             return Ok(match (negative, v) {
                 (false, v) => Scalar::UInt(v),
                 // serde_json reads -0 as a float.

@@ -148,7 +148,7 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// [`string`](Self::string), keeping the string in `grabbed` when `grab` is set.
-    #[inline]
+    #[inline(always)]
     fn string_grabbed(&mut self, grab: bool) -> Result<Cow<'t, str>, GaveUp> {
         let token = self.sc.string();
         let token = self.check(token)?;

@@ -7,8 +7,9 @@
 //! `jsonwebtoken` verifying the same token into a map.
 //!
 //! `cargo bench -p jwt-core --bench allocations` prints the table. With
-//! `-- --repeat ALG N [SIZE [typed]]` it instead runs N full verifications (into `Claims`, or
-//! the typed struct, dropped) of that case and nothing else: a fixed workload for instruction counts,
+//! `-- --repeat ALG N [SIZE [typed|plain]]` it instead runs N full verifications (into
+//! `Claims`, or the typed struct, dropped; `plain`: the "written plainly" reference verifier of
+//! `common::plain_verify` into the typed struct) of that case and nothing else: a fixed workload for instruction counts,
 //! `valgrind --tool=callgrind --toggle-collect='*verify_and_drop*' BENCH_BINARY --repeat HS256 2000`
 //! (the bench binary that `cargo bench --no-run` names), divided by N.
 #![forbid(unsafe_code)]
@@ -52,14 +53,22 @@ fn repeat(args: &[String]) {
     let c = case(alg, size);
     let v = rules(alg);
     let now = Timestamp::from_unix_seconds(common::NOW);
-    let typed = args.get(3).is_some_and(|a| a == "typed");
+    let mode = args.get(3).map_or("", String::as_str);
     for _ in 0..n {
-        if typed {
-            verify_and_drop_typed(&v, &c, now);
-        } else {
-            verify_and_drop(&v, &c, now);
+        match mode {
+            "typed" => verify_and_drop_typed(&v, &c, now),
+            "plain" => verify_and_drop_plain(&c),
+            _ => verify_and_drop(&v, &c, now),
         }
     }
+}
+
+/// The "written plainly" reference verifier into the typed struct, for comparison.
+#[inline(never)]
+fn verify_and_drop_plain(c: &Case) {
+    drop(black_box(
+        common::plain_verify(black_box(c), common::NOW).unwrap(),
+    ));
 }
 
 /// Like [`verify_and_drop`], into a typed claims struct.

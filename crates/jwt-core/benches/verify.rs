@@ -13,6 +13,9 @@
 //!   `hmac::verify` with a pre-built key) — the cost no verifier on *ring* can go below;
 //! - `jsonwebtoken`: `jsonwebtoken::decode` (9.x, on *ring*) of the same token into a map,
 //!   with its closest equivalent of our rules;
+//! - `paired plain`: the issue's reference "ring + base64 + serde_json + claim checks, written
+//!   plainly" into the same typed struct (`common::plain_verify`), without jwt-core's
+//!   strictness, measured only paired with the floor;
 //! - `paired` (for `full`, `typed` and `jsonwebtoken`): the measured path and the floor
 //!   alternate in blocks of 16 inside every sample, so load from other processes hits both
 //!   sides alike; the median of the per-sample `path / floor` ratios is the figure to quote
@@ -40,7 +43,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, rules};
+use common::{ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, plain_verify, rules};
 use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
 use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken};
 use serde_json::{Map, Value};
@@ -111,6 +114,7 @@ fn bench_verify(c: &mut Criterion) {
             .verify::<SessionClaims>(&case.token, &case.key, now)
             .unwrap();
         jsonwebtoken::decode::<Map<String, Value>>(&case.token, &case.peer_key, &peer).unwrap();
+        plain_verify(&case, common::NOW).unwrap();
 
         let full = || {
             black_box(
@@ -136,6 +140,9 @@ fn bench_verify(c: &mut Criterion) {
                 .unwrap(),
             );
         };
+        let plain = || {
+            black_box(plain_verify(black_box(&case), common::NOW).unwrap());
+        };
         let mut g = c.benchmark_group(group_name(case.alg));
         g.bench_function("full", |b| b.iter(full));
         g.bench_function("typed", |b| b.iter(typed));
@@ -154,6 +161,7 @@ fn bench_verify(c: &mut Criterion) {
         paired(&mut g, &case, "paired", &full);
         paired(&mut g, &case, "paired typed", &typed);
         paired(&mut g, &case, "paired jsonwebtoken", &theirs);
+        paired(&mut g, &case, "paired plain", &plain);
         g.finish();
         println!("{} token: {} bytes", case.alg, case.token.len());
     }
@@ -236,6 +244,9 @@ fn print_ratios() {
             let path = match *id {
                 "paired" => "jwt-core, Claims",
                 "paired typed" => "jwt-core, typed struct",
+                "paired plain" => {
+                    "written plainly (ring + base64 + serde_json + checks), typed struct"
+                }
                 _ => "jsonwebtoken 9, map",
             };
             println!("| {alg} | {path} | {ratio:.3}× | {n} |");

@@ -161,7 +161,7 @@ fn stops_string(b: u8) -> bool {
 /// there); past them, the quote or backslash is found by `memchr` (vectorised), and the run up
 /// to it is checked for control characters in a loop without early exit, which the compiler
 /// vectorises.
-#[inline]
+#[inline(always)]
 fn plain_run(bytes: &[u8], mut pos: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

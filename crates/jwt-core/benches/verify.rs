@@ -15,7 +15,8 @@
 //!   with its closest equivalent of our rules;
 //! - `paired plain`: the issue's reference "ring + base64 + serde_json + claim checks, written
 //!   plainly" into the same typed struct (`common::plain_verify`), without jwt-core's
-//!   strictness, measured only paired with the floor;
+//!   strictness, measured only paired with the floor; `paired typed-vs-plain` pairs the typed
+//!   path directly with it (its ratio is typed / plain, not over the floor);
 //! - `paired` (for `full`, `typed` and `jsonwebtoken`): the measured path and the floor
 //!   alternate in blocks of 16 inside every sample, so load from other processes hits both
 //!   sides alike; the median of the per-sample `path / floor` ratios is the figure to quote
@@ -69,6 +70,18 @@ fn group_name(alg: Algorithm) -> String {
 /// Measures `path` against the case's floor, interleaved in blocks inside every sample, and
 /// records the median of the per-sample ratios.
 fn paired(g: &mut BenchmarkGroup<'_, WallTime>, c: &Case, id: &'static str, path: &dyn Fn()) {
+    let floor = || assert!(c.floor.verify(black_box(&c.msg), black_box(&c.sig)));
+    paired_against(g, c, id, path, &floor);
+}
+
+/// Measures `path` against `base` the same way (the floor, or another path).
+fn paired_against(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    c: &Case,
+    id: &'static str,
+    path: &dyn Fn(),
+    base: &dyn Fn(),
+) {
     let ratios = RefCell::new(Vec::new());
     g.bench_function(id, |b| {
         b.iter_custom(|iters| {
@@ -83,7 +96,7 @@ fn paired(g: &mut BenchmarkGroup<'_, WallTime>, c: &Case, id: &'static str, path
                 }
                 let t1 = Instant::now();
                 for _ in 0..n {
-                    assert!(c.floor.verify(black_box(&c.msg), black_box(&c.sig)));
+                    base();
                 }
                 let t2 = Instant::now();
                 ours += t1 - t0;
@@ -162,6 +175,8 @@ fn bench_verify(c: &mut Criterion) {
         paired(&mut g, &case, "paired typed", &typed);
         paired(&mut g, &case, "paired jsonwebtoken", &theirs);
         paired(&mut g, &case, "paired plain", &plain);
+        // Directly against each other, so that the host's drift between rows cancels too.
+        paired_against(&mut g, &case, "paired typed-vs-plain", &typed, &plain);
         g.finish();
         println!("{} token: {} bytes", case.alg, case.token.len());
     }
@@ -237,7 +252,7 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
 fn print_ratios() {
     println!();
     println!("Paired (interleaved in each sample; the figure to quote on a shared machine):");
-    println!("| alg | path | path / floor, median of samples | samples |");
+    println!("| alg | path | path / floor (or / the path named), median of samples | samples |");
     println!("|---|---|---|---|");
     PAIRED.with(|p| {
         for (alg, id, ratio, n) in p.borrow().iter() {
@@ -247,6 +262,7 @@ fn print_ratios() {
                 "paired plain" => {
                     "written plainly (ring + base64 + serde_json + checks), typed struct"
                 }
+                "paired typed-vs-plain" => "jwt-core typed / written plainly (not / floor)",
                 _ => "jsonwebtoken 9, map",
             };
             println!("| {alg} | {path} | {ratio:.3}× | {n} |");

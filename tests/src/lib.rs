@@ -1,11 +1,13 @@
 //! The test kit shared by the cross-crate tests, benches and fixture generators: the bundled
-//! test keys and a signer built on *ring*; with the `http` feature, also the one test HTTP
-//! server (module `http`) that every test needing a server starts on 127.0.0.1.
+//! test keys and a signer built on *ring*, the benches' paired measurement (module `bench`);
+//! with the `http` feature, also the one test HTTP server (module `http`) that every test
+//! needing a server starts on 127.0.0.1.
 //!
 //! Production crates only verify; tests need real signatures from real keys, and this is the
 //! one place that makes them.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 #[cfg(feature = "http")]
 pub mod http;
 

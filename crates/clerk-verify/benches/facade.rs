@@ -79,6 +79,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{Timestamp, TokenCacheOptions, Verifier, VerifyTokenOptions};
 use criterion::Criterion;
+use integration_tests::bench::interleaved;
 use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, clerk_payload, keys};
 use jwt_core::Algorithm;
@@ -88,8 +89,6 @@ use serde_json::{Map, Value, json};
 const NOW: i64 = 1_700_000_000;
 /// The token length the jwt-core bench uses: a Clerk session token with a custom claim.
 const TARGET_LEN: usize = 750;
-/// Iterations per side before a paired measurement switches to the other side.
-const PAIR_BLOCK: u64 = 16;
 /// Criterion samples of a paired row (its default) and of a threads row.
 const PAIRED_SAMPLES: usize = 100;
 const THREAD_SAMPLES: usize = 20;
@@ -151,23 +150,8 @@ impl Ratios {
 /// Runs `a` and `b` alternately in blocks inside one sample of `iters` each; records
 /// `time(a) / time(b)` and reports `a`'s time.
 fn paired(iters: u64, ratios: &Ratios, a: &dyn Fn(), b: &dyn Fn()) -> Duration {
-    let (mut ta, mut tb) = (Duration::ZERO, Duration::ZERO);
-    let mut left = iters;
-    while left > 0 {
-        let n = left.min(PAIR_BLOCK);
-        left -= n;
-        let t0 = Instant::now();
-        for _ in 0..n {
-            a();
-        }
-        let t1 = Instant::now();
-        for _ in 0..n {
-            b();
-        }
-        let t2 = Instant::now();
-        ta += t1 - t0;
-        tb += t2 - t1;
-    }
+    let times = interleaved(iters, &[a, b]);
+    let (ta, tb) = (times[0], times[1]);
     ratios.push(ta.as_secs_f64() / tb.as_secs_f64());
     ta
 }

@@ -45,6 +45,7 @@ use aws_lc_rs::signature::{self as aws_sig, ParsedPublicKey, RsaPublicKeyCompone
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::Criterion;
+use integration_tests::bench::interleaved;
 use integration_tests::jsonwebtoken11 as peer;
 use integration_tests::{TestKey, clerk_payload, hmac_sign, keys, pem_der, signing_input};
 use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
@@ -55,8 +56,6 @@ use serde_json::{Value, json};
 const NOW: i64 = 1_700_000_000;
 const TARGET_LEN: usize = 750;
 const SECRET: &[u8] = b"bench-hmac-secret-of-thirty-two-bytes-or-more";
-/// Iterations of one side before the paired measurement switches to the next.
-const PAIR_BLOCK: u64 = 16;
 
 /// A typed claims struct such as an application defines (the registered claims and a few
 /// session claims), for the path that deserializes the caller's type straight from the payload.
@@ -442,21 +441,29 @@ fn bench_backends(c: &mut Criterion) {
         let ratios = RefCell::new(Vec::new());
         c.benchmark_group(&group).bench_function("paired", |b| {
             b.iter_custom(|iters| {
-                let [mut f, mut t, mut a, mut r, mut p] = [Duration::ZERO; 5];
-                let mut left = iters;
-                while left > 0 {
-                    let n = left.min(PAIR_BLOCK);
-                    left -= n;
-                    f += timed(n, full);
-                    t += timed(n, typed);
-                    a += timed(n, aws);
-                    if case.ring.is_some() {
-                        r += timed(n, ring);
-                    }
-                    if case.peer.is_some() {
-                        p += timed(n, peer);
-                    }
+                // The sides this case has, in order: full, typed, aws-lc floor, then the ring
+                // floor and the peer when there are such.
+                let mut sides: Vec<&dyn Fn()> = vec![&full, &typed, &aws];
+                if case.ring.is_some() {
+                    sides.push(&ring);
                 }
+                if case.peer.is_some() {
+                    sides.push(&peer);
+                }
+                let times = interleaved(iters, &sides);
+                let mut times = times.into_iter();
+                let mut next = || times.next().unwrap_or(Duration::ZERO);
+                let (f, t, a) = (next(), next(), next());
+                let r = if case.ring.is_some() {
+                    next()
+                } else {
+                    Duration::ZERO
+                };
+                let p = if case.peer.is_some() {
+                    next()
+                } else {
+                    Duration::ZERO
+                };
                 let full_time = f;
                 let (f, t, a, r, p) = (
                     f.as_secs_f64(),

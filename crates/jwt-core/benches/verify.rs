@@ -42,15 +42,14 @@ use std::cell::RefCell;
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 use common::{ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, plain_verify, rules};
 use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
+use integration_tests::bench::interleaved;
 use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken};
 use serde_json::{Map, Value};
 
-/// Iterations per side before the paired measurement switches to the other side.
-const PAIR_BLOCK: u64 = 16;
 /// Payload sizes of the size group, in bytes of JSON.
 const PAYLOAD_SIZES: [usize; 6] = [512, 1_024, 2_048, 4_096, 8_192, 16_384];
 
@@ -85,23 +84,8 @@ fn paired_against(
     let ratios = RefCell::new(Vec::new());
     g.bench_function(id, |b| {
         b.iter_custom(|iters| {
-            let (mut ours, mut floor) = (Duration::ZERO, Duration::ZERO);
-            let mut left = iters;
-            while left > 0 {
-                let n = left.min(PAIR_BLOCK);
-                left -= n;
-                let t0 = Instant::now();
-                for _ in 0..n {
-                    path();
-                }
-                let t1 = Instant::now();
-                for _ in 0..n {
-                    base();
-                }
-                let t2 = Instant::now();
-                ours += t1 - t0;
-                floor += t2 - t1;
-            }
+            let times = interleaved(iters, &[path, base]);
+            let (ours, floor) = (times[0], times[1]);
             ratios
                 .borrow_mut()
                 .push(ours.as_secs_f64() / floor.as_secs_f64());

@@ -125,6 +125,16 @@ impl<'t> Name<'t> {
         1 << (mixed >> 58)
     }
 
+    /// Where this name is among `wanted` (whose [`bit`](Self::bit)s are united in `bits`): the
+    /// bit filter first, so that most names that are not wanted cost no comparison.
+    #[inline]
+    fn position_in(&self, wanted: &[Name<'_>], bits: u64) -> Option<usize> {
+        if bits & self.bit() == 0 {
+            return None;
+        }
+        wanted.iter().position(|w| w.same(self))
+    }
+
     #[inline]
     fn same(&self, other: &Name<'_>) -> bool {
         self.prefix == other.prefix
@@ -586,13 +596,9 @@ impl<'t> Scanner<'t> {
             let token = self.string()?;
             let name = Name::new(self.content(&token)?);
             self.expect(b':')?;
-            let slot = capture.as_mut().and_then(|(wanted, bits, slots)| {
-                if *bits & name.bit() == 0 {
-                    return None;
-                }
-                let i = wanted.iter().position(|w| w.same(&name))?;
-                slots.get_mut(i)
-            });
+            let slot = capture
+                .as_mut()
+                .and_then(|(wanted, bits, slots)| slots.get_mut(name.position_in(wanted, *bits)?));
             // The value is read before the name is checked, as a tree-building parser would.
             match slot {
                 Some(slot) => {
@@ -726,8 +732,7 @@ pub(crate) fn scan_flat_strings<const N: usize>(
             *slot = key;
         }
         count += 1;
-        if wanted.bits & name.bit() != 0
-            && let Some(i) = wanted.names.iter().position(|w| w.same(&name))
+        if let Some(i) = name.position_in(&wanted.names, wanted.bits)
             && let Some(slot) = captured.get_mut(i)
         {
             *slot = Some(Scalar::Str(Text::Span { start, end }));

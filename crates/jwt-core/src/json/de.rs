@@ -286,6 +286,18 @@ impl<'t> Reader<'t, '_> {
         self.fail()
     }
 
+    /// For the item loops of objects and arrays: whether another item follows, `done` once
+    /// the container has ended (then no more is read).
+    #[inline]
+    fn more(&mut self, first: &mut bool, done: &mut bool, close: u8) -> Result<bool, GaveUp> {
+        if *done {
+            return Ok(false);
+        }
+        let more = self.next_item(first, close)?;
+        *done = !more;
+        Ok(more)
+    }
+
     /// Reads past the separator before the next item of an array or object: `Ok(true)` when
     /// an item follows, `Ok(false)` when `close` ended the container.
     #[inline]
@@ -412,12 +424,8 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, GaveUp> {
-        if self.done {
-            return Ok(None);
-        }
         let r = &mut *self.r;
-        if !r.next_item(&mut self.first, b'}')? {
-            self.done = true;
+        if !r.more(&mut self.first, &mut self.done, b'}')? {
             return Ok(None);
         }
         r.sc.skip_ws();
@@ -427,10 +435,8 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
         let name = Name::new(r.string()?);
         let colon = r.sc.expect(b':');
         r.check(colon)?;
-        if let Some(c) = &self.capture
-            && c.bits & name.bit() != 0
-        {
-            self.pending = c.wanted.iter().position(|w| w.same(&name));
+        if let Some(c) = &self.capture {
+            self.pending = name.position_in(c.wanted, c.bits);
         }
         let key = match &name.name {
             Cow::Borrowed(s) => Ok(*s),
@@ -515,11 +521,7 @@ impl<'t> SeqAccess<'t> for Elements<'_, 't, '_> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, GaveUp> {
-        if self.done {
-            return Ok(None);
-        }
-        if !self.r.next_item(&mut self.first, b']')? {
-            self.done = true;
+        if !self.r.more(&mut self.first, &mut self.done, b']')? {
             return Ok(None);
         }
         let value = seed.deserialize(&mut *self.r);

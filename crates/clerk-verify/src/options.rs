@@ -79,7 +79,7 @@ pub struct VerifyTokenOptions {
     ///
     /// With a cache, a token this verifier already verified is answered from memory: no
     /// decoding, no JSON, no signature check. What still happens on every call: the token is
-    /// compared byte for byte with the one verified (the keyed hash that finds it is only an
+    /// compared byte for byte with the one verified (the seeded hash that finds it is only an
     /// index); the key source is asked again for the token's `kid` and `alg`, and must answer
     /// with a key that verified this token before, so a key removed from the set fails the
     /// token as it would without the cache (and the entry is dropped); `exp`, `nbf` and `iat`

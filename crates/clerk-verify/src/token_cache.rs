@@ -3,7 +3,7 @@
 //!
 //! What makes a hit give the same verdict as a full verification:
 //!
-//! - The entry holds the whole token and a hit compares it byte for byte. The keyed hash is
+//! - The entry holds the whole token and a hit compares it byte for byte. The seeded hash is
 //!   only an index, so a hash collision — chosen or accidental — is a miss, never an answer
 //!   for another token.
 //! - Everything a verification checks that depends only on the token's bytes and the
@@ -23,6 +23,8 @@ use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use foldhash::SharedSeed;
+use foldhash::quality::SeedableRandomState;
 use jwt_core::{Algorithm, VerifyingKey};
 use serde_json::{Map, Value};
 
@@ -139,8 +141,8 @@ pub(crate) struct TokenHash(u64);
 
 /// The cache of one verifier.
 pub(crate) struct TokenCache {
-    /// SipHash-1-3 with a random 128-bit key, drawn per cache.
-    hasher: RandomState,
+    /// foldhash with a per-cache seed drawn from the operating system's randomness.
+    hasher: SeedableRandomState,
     shards: Box<[RwLock<Shard>]>,
     shard_capacity: usize,
     max_token_len: usize,
@@ -154,7 +156,7 @@ struct Shard {
     next_seq: u64,
 }
 
-/// The map's keys are already keyed SipHash outputs: hashing them again would only cost time.
+/// The map's keys are already seeded hash outputs: hashing them again would only cost time.
 #[derive(Default)]
 struct Prehashed(u64);
 
@@ -192,8 +194,11 @@ impl TokenCache {
             return None;
         }
         let shards = options.max_entries.min(MAX_SHARDS);
+        // std's RandomState draws its keys from the operating system; one hash of it is the
+        // per-cache seed (foldhash's own seeding uses addresses and time).
+        let seed = RandomState::new().hash_one(0u64);
         Some(TokenCache {
-            hasher: RandomState::new(),
+            hasher: SeedableRandomState::with_seed(seed, SharedSeed::global_random()),
             shards: (0..shards).map(|_| RwLock::default()).collect(),
             // Rounded down, so that all shards together never hold more than max_entries.
             shard_capacity: options.max_entries / shards,

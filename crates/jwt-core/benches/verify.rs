@@ -16,7 +16,9 @@
 //! - `paired plain`: the issue's reference "ring + base64 + serde_json + claim checks, written
 //!   plainly" into the same typed struct (`common::plain_verify`), without jwt-core's
 //!   strictness, measured only paired with the floor; `paired typed-vs-plain` pairs the typed
-//!   path directly with it (its ratio is typed / plain, not over the floor);
+//!   path directly with it (its ratio is typed / plain, not over the floor), and `paired
+//!   parse typed-vs-plain` their parses alone (`UnverifiedToken::prepare` into the typed
+//!   struct against `common::plain_parse`: decoding and JSON, no signature, no checks);
 //! - `paired` (for `full`, `typed` and `jsonwebtoken`): the measured path and the floor
 //!   alternate in blocks of 16 inside every sample, so load from other processes hits both
 //!   sides alike; the median of the per-sample `path / floor` ratios is the figure to quote
@@ -44,7 +46,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use common::{ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, plain_verify, rules};
+use common::{
+    ALGORITHMS, Case, SessionClaims, TARGET_LEN, case, peer_rules, plain_parse, plain_verify, rules,
+};
 use criterion::{BenchmarkGroup, Criterion, measurement::WallTime};
 use integration_tests::bench::interleaved;
 use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken};
@@ -140,6 +144,15 @@ fn bench_verify(c: &mut Criterion) {
         let plain = || {
             black_box(plain_verify(black_box(&case), common::NOW).unwrap());
         };
+        let limits = Limits::default();
+        let typed_parse = || {
+            black_box(
+                UnverifiedToken::prepare::<SessionClaims>(black_box(&case.token), &limits).unwrap(),
+            );
+        };
+        let plain_parsed = || {
+            black_box(plain_parse(black_box(&case)).unwrap());
+        };
         let mut g = c.benchmark_group(group_name(case.alg));
         g.bench_function("full", |b| b.iter(full));
         g.bench_function("typed", |b| b.iter(typed));
@@ -161,6 +174,13 @@ fn bench_verify(c: &mut Criterion) {
         paired(&mut g, &case, "paired plain", &plain);
         // Directly against each other, so that the host's drift between rows cancels too.
         paired_against(&mut g, &case, "paired typed-vs-plain", &typed, &plain);
+        paired_against(
+            &mut g,
+            &case,
+            "paired parse typed-vs-plain",
+            &typed_parse,
+            &plain_parsed,
+        );
         g.finish();
         println!("{} token: {} bytes", case.alg, case.token.len());
     }
@@ -247,6 +267,9 @@ fn print_ratios() {
                     "written plainly (ring + base64 + serde_json + checks), typed struct"
                 }
                 "paired typed-vs-plain" => "jwt-core typed / written plainly (not / floor)",
+                "paired parse typed-vs-plain" => {
+                    "parse alone: jwt-core prepare (typed) / written plainly's parse (not / floor)"
+                }
                 _ => "jsonwebtoken 9, map",
             };
             println!("| {alg} | {path} | {ratio:.3}× | {n} |");

@@ -93,36 +93,58 @@ pub(crate) struct SessionClaims {
 
 /// The performance issue's reference row "ring + base64 + serde_json + claim checks, written
 /// plainly": what a straightforward verifier does, without jwt-core's strictness (repeated
-/// member names, nesting depth, header rules) or its error reporting. Split at the dots,
-/// decode with the `base64` crate, read the header's `alg` with serde_json, check the
-/// signature with the floor's key, read the claims into [`SessionClaims`] with serde_json,
-/// and check issuer, authorized party and times with the same 5 s leeway as [`rules`].
-/// `None` when anything fails.
+/// member names, nesting depth, header rules) or its error reporting. [`plain_parse`], then
+/// the signature with the floor's key, then issuer, authorized party and times with the same
+/// 5 s leeway as [`rules`]. `None` when anything fails.
 pub(crate) fn plain_verify(c: &Case, now: i64) -> Option<SessionClaims> {
-    #[derive(Deserialize)]
-    struct Header<'a> {
-        #[serde(borrow)]
-        alg: &'a str,
-    }
     const LEEWAY: i64 = 5;
-    let (signing_input, sig) = c.token.rsplit_once('.')?;
-    let (header, payload) = signing_input.split_once('.')?;
-    let header = URL_SAFE_NO_PAD.decode(header).ok()?;
-    if serde_json::from_slice::<Header<'_>>(&header).ok()?.alg != c.alg.name() {
+    let parsed = plain_parse(c)?;
+    if !c
+        .floor
+        .verify(parsed.signing_input.as_bytes(), &parsed.signature)
+    {
         return None;
     }
-    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
-    if !c.floor.verify(signing_input.as_bytes(), &sig) {
-        return None;
-    }
-    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    let claims: SessionClaims = serde_json::from_slice(&payload).ok()?;
+    let claims = parsed.claims;
     let ok = claims.iss == ISSUER
         && claims.azp.as_deref().is_none_or(|azp| azp == AZP)
         && claims.exp > now - LEEWAY
         && claims.nbf <= now + LEEWAY
         && claims.iat <= now + LEEWAY;
     ok.then_some(claims)
+}
+
+/// The parse of the written-plainly verifier: what the token holds, read plainly.
+pub(crate) struct PlainParts<'t> {
+    pub(crate) signing_input: &'t str,
+    pub(crate) signature: Vec<u8>,
+    pub(crate) claims: SessionClaims,
+}
+
+/// The written-plainly verifier's parse ([`plain_verify`] without the signature and the claim
+/// checks): split at the dots, decode with the `base64` crate, read the header's `alg` with
+/// serde_json and compare it with the case's, read the claims into [`SessionClaims`] with
+/// serde_json. `None` when anything fails.
+pub(crate) fn plain_parse(c: &Case) -> Option<PlainParts<'_>> {
+    #[derive(Deserialize)]
+    struct Header<'a> {
+        #[serde(borrow)]
+        alg: &'a str,
+    }
+    let (signing_input, signature) = c.token.rsplit_once('.')?;
+    let (header, payload) = signing_input.split_once('.')?;
+    let header = URL_SAFE_NO_PAD.decode(header).ok()?;
+    if serde_json::from_slice::<Header<'_>>(&header).ok()?.alg != c.alg.name() {
+        return None;
+    }
+    let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let claims = serde_json::from_slice(&payload).ok()?;
+    Some(PlainParts {
+        signing_input,
+        signature,
+        claims,
+    })
 }
 
 fn b64d(s: &str) -> Vec<u8> {

@@ -405,10 +405,43 @@ impl<'de> Visitor<'de> for SessionClaimsVisitor {
         f.write_str("a Clerk session token payload (a JSON object)")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<SessionClaims, A::Error> {
-        let mut sub: Option<String> = None;
-        let mut exp: Option<i64> = None;
-        let mut c = SessionClaims {
+    fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<SessionClaims, A::Error> {
+        let mut c = SessionClaims::unset();
+        read_members(&mut c, members)?;
+        Ok(c)
+    }
+}
+
+/// [`SessionClaims`] deserialized straight into a box, for the verifier: the claims are
+/// several hundred bytes, and every move of the verification's state would copy them. Built
+/// in place by the same [`read_members`] as the unboxed `Deserialize`, so only the box's
+/// address moves through the deserializer's layers.
+pub(crate) struct BoxedSessionClaims(pub(crate) Box<SessionClaims>);
+
+impl<'de> Deserialize<'de> for BoxedSessionClaims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct BoxedVisitor;
+        impl<'de> Visitor<'de> for BoxedVisitor {
+            type Value = BoxedSessionClaims;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                SessionClaimsVisitor.expecting(f)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<Self::Value, A::Error> {
+                let mut c = Box::new(SessionClaims::unset());
+                read_members(&mut c, members)?;
+                Ok(BoxedSessionClaims(c))
+            }
+        }
+        d.deserialize_map(BoxedVisitor)
+    }
+}
+
+impl SessionClaims {
+    /// Every claim absent (`sub` empty, `exp` 0), to be filled by [`read_members`].
+    fn unset() -> SessionClaims {
+        SessionClaims {
             sub: String::new(),
             sid: None,
             azp: None,
@@ -429,50 +462,60 @@ impl<'de> Visitor<'de> for SessionClaimsVisitor {
             org_role: None,
             org_permissions: None,
             other: Map::new(),
-        };
-        // One bit per field, to refuse a documented claim given twice (only reachable through
-        // a lenient deserializer: verification refuses duplicate members before this).
-        let mut seen = 0u32;
-        while let Some(name) = members.next_key::<MemberName>()? {
-            let field = match name {
-                MemberName::Documented(f) => f,
-                MemberName::Other(name) => {
-                    let value = members.next_value::<Value>()?;
-                    c.other.insert(name, value);
-                    continue;
-                }
-            };
-            let bit = 1u32 << (field as u32);
-            if seen & bit != 0 {
-                return Err(de::Error::duplicate_field(field.name()));
-            }
-            seen |= bit;
-            match field {
-                Field::Sub => sub = members.next_value()?,
-                Field::Exp => exp = Some(members.next_value_seed(Seconds)?),
-                Field::Sid => c.sid = members.next_value()?,
-                Field::Azp => c.azp = members.next_value()?,
-                Field::Iss => c.iss = members.next_value()?,
-                Field::Iat => c.iat = Some(members.next_value_seed(Seconds)?),
-                Field::Nbf => c.nbf = Some(members.next_value_seed(Seconds)?),
-                Field::Jti => c.jti = members.next_value()?,
-                Field::Act => c.act = members.next_value()?,
-                Field::Fva => c.fva = members.next_value()?,
-                Field::Sts => c.sts = members.next_value()?,
-                Field::V => c.v = members.next_value()?,
-                Field::O => c.o = members.next_value()?,
-                Field::Pla => c.pla = members.next_value()?,
-                Field::Fea => c.fea = members.next_value()?,
-                Field::OrgId => c.org_id = members.next_value()?,
-                Field::OrgSlug => c.org_slug = members.next_value()?,
-                Field::OrgRole => c.org_role = members.next_value()?,
-                Field::OrgPermissions => c.org_permissions = members.next_value()?,
-            }
         }
-        c.sub = sub.ok_or_else(|| de::Error::missing_field("sub"))?;
-        c.exp = exp.ok_or_else(|| de::Error::missing_field("exp"))?;
-        Ok(c)
     }
+}
+
+/// Reads a payload's members into `c` (from [`SessionClaims::unset`]): the documented claims
+/// into their fields, the rest into `other` in the payload's order.
+fn read_members<'de, A: MapAccess<'de>>(
+    c: &mut SessionClaims,
+    mut members: A,
+) -> Result<(), A::Error> {
+    let mut sub: Option<String> = None;
+    let mut exp: Option<i64> = None;
+    // One bit per field, to refuse a documented claim given twice (only reachable through a
+    // lenient deserializer: verification refuses duplicate members before this).
+    let mut seen = 0u32;
+    while let Some(name) = members.next_key::<MemberName>()? {
+        let field = match name {
+            MemberName::Documented(f) => f,
+            MemberName::Other(name) => {
+                let value = members.next_value::<Value>()?;
+                c.other.insert(name, value);
+                continue;
+            }
+        };
+        let bit = 1u32 << (field as u32);
+        if seen & bit != 0 {
+            return Err(de::Error::duplicate_field(field.name()));
+        }
+        seen |= bit;
+        match field {
+            Field::Sub => sub = members.next_value()?,
+            Field::Exp => exp = Some(members.next_value_seed(Seconds)?),
+            Field::Sid => c.sid = members.next_value()?,
+            Field::Azp => c.azp = members.next_value()?,
+            Field::Iss => c.iss = members.next_value()?,
+            Field::Iat => c.iat = Some(members.next_value_seed(Seconds)?),
+            Field::Nbf => c.nbf = Some(members.next_value_seed(Seconds)?),
+            Field::Jti => c.jti = members.next_value()?,
+            Field::Act => c.act = members.next_value()?,
+            Field::Fva => c.fva = members.next_value()?,
+            Field::Sts => c.sts = members.next_value()?,
+            Field::V => c.v = members.next_value()?,
+            Field::O => c.o = members.next_value()?,
+            Field::Pla => c.pla = members.next_value()?,
+            Field::Fea => c.fea = members.next_value()?,
+            Field::OrgId => c.org_id = members.next_value()?,
+            Field::OrgSlug => c.org_slug = members.next_value()?,
+            Field::OrgRole => c.org_role = members.next_value()?,
+            Field::OrgPermissions => c.org_permissions = members.next_value()?,
+        }
+    }
+    c.sub = sub.ok_or_else(|| de::Error::missing_field("sub"))?;
+    c.exp = exp.ok_or_else(|| de::Error::missing_field("exp"))?;
+    Ok(())
 }
 
 impl<'de> Deserialize<'de> for SessionClaims {

@@ -295,8 +295,9 @@ impl Payload {
 #[derive(Clone, Debug)]
 pub struct UnverifiedToken<'a> {
     signing_input: &'a str,
-    header: Header,
-    payload: Payload,
+    // The verification takes the header and payload apart where they lie.
+    pub(crate) header: Header,
+    pub(crate) payload: Payload,
     signature: Vec<u8>,
 }
 
@@ -369,8 +370,9 @@ impl<'a> UnverifiedToken<'a> {
         token: &'a str,
         limits: &Limits,
     ) -> Result<Prepared<'a, C>, Error> {
-        let (token, claims) = Self::parse_with(token, limits, Payload::prepare::<C>)?;
-        Ok(Prepared { token, claims })
+        Self::parse_with(token, limits, Payload::prepare::<C>, |token, claims| {
+            Prepared { token, claims }
+        })
     }
 
     pub(crate) fn parse_as(
@@ -382,16 +384,19 @@ impl<'a> UnverifiedToken<'a> {
             PayloadMode::Map => Payload::prepare::<Map<String, Value>>(text, max_depth),
             PayloadMode::Scan => Payload::scanned(text, max_depth).map(|payload| (payload, None)),
         };
-        Self::parse_with(token, limits, payload).map(|(token, _)| token)
+        Self::parse_with(token, limits, payload, |token, _| token)
     }
 
-    /// The parse itself, with `payload` deciding how the decoded payload text is read.
+    /// The parse itself, with `payload` deciding how the decoded payload text is read, and
+    /// `finish` building the result from the token and what `payload` gave beside it (in
+    /// place: the parsed token is several hundred bytes, and each re-wrapping copied it).
     #[inline]
-    fn parse_with<T>(
+    fn parse_with<T, R>(
         token: &'a str,
         limits: &Limits,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
-    ) -> Result<(Self, T), Error> {
+        finish: impl FnOnce(Self, T) -> R,
+    ) -> Result<R, Error> {
         if token.len() > limits.max_token_len {
             return Err(Error::TokenTooLong {
                 len: token.len(),
@@ -416,7 +421,7 @@ impl<'a> UnverifiedToken<'a> {
         ) else {
             return Err(Error::MalformedSegments);
         };
-        Self::parse_segments(token, [h, p, s], limits, payload).map_err(|e| {
+        Self::parse_segments(token, [h, p, s], limits, payload, finish).map_err(|e| {
             if p.contains('.') {
                 Error::MalformedSegments
             } else {
@@ -427,12 +432,13 @@ impl<'a> UnverifiedToken<'a> {
 
     /// The parse of the three segments `h`, `p`, `s` of `token`.
     #[inline]
-    fn parse_segments<T>(
+    fn parse_segments<T, R>(
         token: &'a str,
         [h, p, s]: [&'a str; 3],
         limits: &Limits,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
-    ) -> Result<(Self, T), Error> {
+        finish: impl FnOnce(Self, T) -> R,
+    ) -> Result<R, Error> {
         let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
         let header = match scan_flat_strings(&header_text, &HEADER_WANTED) {
             Some(header) => header,
@@ -446,7 +452,7 @@ impl<'a> UnverifiedToken<'a> {
         let signing_input = token
             .get(..h.len().saturating_add(1).saturating_add(p.len()))
             .unwrap_or(token);
-        Ok((
+        Ok(finish(
             UnverifiedToken {
                 signing_input,
                 header,
@@ -488,10 +494,6 @@ impl<'a> UnverifiedToken<'a> {
         &self.payload
     }
 
-    pub(crate) fn into_header_and_payload(self) -> (Header, Payload) {
-        (self.header, self.payload)
-    }
-
     pub(crate) fn into_parts(self) -> (Header, Map<String, Value>) {
         (self.header, self.payload.into_map())
     }
@@ -501,20 +503,15 @@ impl<'a> UnverifiedToken<'a> {
 /// checked: see [`UnverifiedToken::prepare`].
 #[derive(Debug)]
 pub struct Prepared<'a, C> {
-    token: UnverifiedToken<'a>,
+    pub(crate) token: UnverifiedToken<'a>,
     /// `None` when the payload does not fit `C` (reported after the signature verifies).
-    claims: Option<C>,
+    pub(crate) claims: Option<C>,
 }
 
 impl<'a, C> Prepared<'a, C> {
     /// The parsed token (its header, to choose the key).
     pub fn token(&self) -> &UnverifiedToken<'a> {
         &self.token
-    }
-
-    #[inline]
-    pub(crate) fn into_parts(self) -> (UnverifiedToken<'a>, Option<C>) {
-        (self.token, self.claims)
     }
 }
 

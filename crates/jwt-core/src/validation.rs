@@ -198,8 +198,18 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        let (token, claims) = prepared.into_parts();
-        self.verify_with(token, claims, key, now)
+        let alg = self.check_parsed(prepared.token(), key, now)?;
+        // Taken apart in place: only the header and the claims move, into the result (the
+        // payload text is dropped where it lies, unless the claims must be read from it).
+        let claims = match prepared.claims {
+            Some(claims) => claims,
+            None => into_claims(prepared.token.payload)?,
+        };
+        Ok(Verified {
+            header: prepared.token.header,
+            claims,
+            alg,
+        })
     }
 
     /// Like [`verify`](Self::verify), for a token already parsed (for example to select the
@@ -210,18 +220,25 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        self.verify_with(token, None, key, now)
+        let alg = self.check_parsed(&token, key, now)?;
+        let claims = into_claims(token.payload)?;
+        Ok(Verified {
+            header: token.header,
+            claims,
+            alg,
+        })
     }
 
-    /// The checks after parsing; `claims` is `C` when it was built while parsing.
+    /// The checks after parsing, on the parsed token where it lies (it is several hundred
+    /// bytes, and moving it in and out of the checks copied it each time): header, signature,
+    /// claims. Returns the algorithm.
     #[inline]
-    fn verify_with<C: DeserializeOwned + 'static>(
+    fn check_parsed(
         &self,
-        token: UnverifiedToken<'_>,
-        claims: Option<C>,
+        token: &UnverifiedToken<'_>,
         key: &VerifyingKey,
         now: Timestamp,
-    ) -> Result<Verified<C>, Error> {
+    ) -> Result<Algorithm, Error> {
         let alg = self.check_header(token.header())?;
         key.verify_signature(alg, token.signing_input().as_bytes(), token.signature())?;
         // The claims read during parsing decide a token that passes without building a map;
@@ -229,16 +246,7 @@ impl Validation {
         if !self.claims_certainly_pass(token.payload_parts(), now) {
             self.check_claims(token.payload(), now)?;
         }
-        let (header, payload) = token.into_header_and_payload();
-        let claims = match claims {
-            Some(claims) => claims,
-            None => into_claims(payload)?,
-        };
-        Ok(Verified {
-            header,
-            claims,
-            alg,
-        })
+        Ok(alg)
     }
 
     /// Checks `typ` and then `alg` against the allow-list; returns the algorithm.

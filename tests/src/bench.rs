@@ -7,6 +7,30 @@
 
 use std::time::{Duration, Instant};
 
+use serde::Deserialize;
+
+/// The typed claims struct of the benches: the registered claims and a few of Clerk's, as an
+/// application would define it, for the paths that deserialize the caller's own type.
+#[derive(Debug, Deserialize)]
+pub struct SessionClaims {
+    /// `sub`.
+    pub sub: String,
+    /// `sid`.
+    pub sid: String,
+    /// `iss`.
+    pub iss: String,
+    /// `azp`.
+    pub azp: Option<String>,
+    /// `exp`.
+    pub exp: i64,
+    /// `iat`.
+    pub iat: i64,
+    /// `nbf`.
+    pub nbf: i64,
+    /// `v`.
+    pub v: Option<u8>,
+}
+
 /// How many calls of one side run before the next side's turn.
 pub const PAIR_BLOCK: u64 = 16;
 

@@ -45,35 +45,16 @@ use aws_lc_rs::signature::{self as aws_sig, ParsedPublicKey, RsaPublicKeyCompone
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::Criterion;
-use integration_tests::bench::interleaved;
+use integration_tests::bench::{SessionClaims, interleaved};
 use integration_tests::jsonwebtoken11 as peer;
 use integration_tests::{TestKey, clerk_payload, hmac_sign, keys, pem_der, signing_input};
 use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
 use ring::signature as ring_sig;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_700_000_000;
 const TARGET_LEN: usize = 750;
 const SECRET: &[u8] = b"bench-hmac-secret-of-thirty-two-bytes-or-more";
-
-/// A typed claims struct such as an application defines (the registered claims and a few
-/// session claims), for the path that deserializes the caller's type straight from the payload.
-#[derive(Debug, Deserialize)]
-#[allow(
-    dead_code,
-    reason = "fields are read by serde; the bench only builds the value"
-)]
-struct SessionClaims {
-    sub: String,
-    sid: String,
-    iss: String,
-    azp: Option<String>,
-    exp: i64,
-    iat: i64,
-    nbf: i64,
-    v: Option<u8>,
-}
 
 /// The bare aws-lc-rs check, with the key parsed once.
 enum AwsFloor {

@@ -19,27 +19,11 @@
 
 use std::hint::black_box;
 
-use integration_tests::{bench::interleaved, clerk_payload, hmac_sign};
+use integration_tests::bench::{SessionClaims, interleaved};
+use integration_tests::{clerk_payload, hmac_sign};
 use jwt_core::{Algorithm, Limits, UnverifiedToken};
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// The typed struct of the jwt-core benches.
-#[derive(Debug, Deserialize)]
-#[allow(
-    dead_code,
-    reason = "read by serde; the experiment only builds the value"
-)]
-struct SessionClaims {
-    sub: String,
-    sid: String,
-    iss: String,
-    azp: Option<String>,
-    exp: i64,
-    iat: i64,
-    nbf: i64,
-    v: Option<u8>,
-}
 
 #[derive(Deserialize)]
 struct Header<'a> {

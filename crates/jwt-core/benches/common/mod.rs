@@ -75,21 +75,7 @@ pub(crate) struct Case {
 
 /// A typed claims struct such as an application defines (the registered claims and a few of
 /// Clerk's), for the path that deserializes the caller's type straight from the payload.
-#[derive(Debug, Deserialize)]
-#[allow(
-    dead_code,
-    reason = "fields are read by serde; the bench only builds the value"
-)]
-pub(crate) struct SessionClaims {
-    pub(crate) sub: String,
-    pub(crate) sid: String,
-    pub(crate) iss: String,
-    pub(crate) azp: Option<String>,
-    pub(crate) exp: i64,
-    pub(crate) iat: i64,
-    pub(crate) nbf: i64,
-    pub(crate) v: Option<u8>,
-}
+pub(crate) use integration_tests::bench::SessionClaims;
 
 /// The performance issue's reference row "ring + base64 + serde_json + claim checks, written
 /// plainly": what a straightforward verifier does, without jwt-core's strictness (repeated

@@ -431,20 +431,16 @@ fn bench_backends(c: &mut Criterion) {
                 if case.peer.is_some() {
                     sides.push(&peer);
                 }
-                let times = interleaved(iters, &sides);
-                let mut times = times.into_iter();
-                let mut next = || times.next().unwrap_or(Duration::ZERO);
-                let (f, t, a) = (next(), next(), next());
-                let r = if case.ring.is_some() {
-                    next()
-                } else {
-                    Duration::ZERO
+                let mut times = interleaved(iters, &sides).into_iter();
+                // A side's time, in the same order; zero for a side the case does not have.
+                let mut next = |present: bool| {
+                    present
+                        .then(|| times.next())
+                        .flatten()
+                        .unwrap_or(Duration::ZERO)
                 };
-                let p = if case.peer.is_some() {
-                    next()
-                } else {
-                    Duration::ZERO
-                };
+                let (f, t, a) = (next(true), next(true), next(true));
+                let (r, p) = (next(case.ring.is_some()), next(case.peer.is_some()));
                 let full_time = f;
                 let (f, t, a, r, p) = (
                     f.as_secs_f64(),

@@ -220,13 +220,14 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        let alg = self.check_parsed(&token, key, now)?;
-        let claims = into_claims(token.payload)?;
-        Ok(Verified {
-            header: token.header,
-            claims,
-            alg,
-        })
+        self.verify_prepared(
+            Prepared {
+                token,
+                claims: None,
+            },
+            key,
+            now,
+        )
     }
 
     /// The checks after parsing, on the parsed token where it lies (it is several hundred

@@ -226,38 +226,50 @@ impl Verifier {
         token: &str,
         now: Timestamp,
     ) -> Result<SessionClaims, TokenVerificationError> {
-        let to_error = |detail: String| {
-            let e = jwt_core::Error::ClaimsDeserialize { detail };
-            error::from_token_error(e, &self.inner.messages, || None)
-        };
+        if let Some(key) = self.static_uncached() {
+            let fast = self.verify_static::<BoxedSessionClaims>(token, now, key);
+            return match fast_claims(fast) {
+                Some(result) => result,
+                None => self.claims_by_map(self.verify_static(token, now, key)),
+            };
+        }
         if let Some(entry) = self.verify_cached(token, now).await? {
             // Built once per entry; a hit clones the typed claims, not the JSON map.
             return entry
                 .session_claims(SessionClaims::from_payload)
                 .clone()
-                .map_err(to_error);
+                .map_err(|detail| self.claims_error(detail));
         }
-        // The claims straight from the payload text, in one pass: no map of all claims.
-        // Boxed, and built in the box: the claims are several hundred bytes, and every move
-        // of the verification's state and result would copy them.
         let fast = self
             .verify_full::<BoxedSessionClaims>(token, now, None)
             .await;
-        match fast {
-            Ok((verified, _)) => Ok(*verified.into_claims().0),
-            Err(e) if is_claims_error(&e) => {
-                // serde names the first member that does not fit in the payload's order; the
-                // report names the first in a fixed order (`from_payload`'s), whatever the
-                // order of the members. Verifying again on the map route gives exactly the
-                // verdict and message that route gives; such tokens are rare (Clerk signs
-                // the documented claims with the documented types), so the cost is moot.
-                let (verified, _) = self
-                    .verify_full::<Map<String, Value>>(token, now, None)
-                    .await?;
-                SessionClaims::from_payload(verified.into_claims()).map_err(to_error)
-            }
-            Err(e) => Err(e),
+        if let Some(result) = fast_claims(fast.map(|(verified, _)| verified)) {
+            return result;
         }
+        let by_map = self.verify_full(token, now, None).await;
+        self.claims_by_map(by_map.map(|(verified, _)| verified))
+    }
+
+    /// The session claims of a token whose claims did not fit [`SessionClaims`] on the
+    /// one-pass route, from `by_map`, the same token verified again on the map route.
+    ///
+    /// serde names the first member that does not fit in the payload's order; the report
+    /// names the first in a fixed order ([`SessionClaims::from_payload`]'s), whatever the order
+    /// of the members, and the map route gives exactly that route's verdict and message. Such
+    /// tokens are rare (Clerk signs the documented claims with the documented types), so the
+    /// second verification's cost is moot.
+    fn claims_by_map(
+        &self,
+        by_map: Result<jwt_core::Verified<Map<String, Value>>, TokenVerificationError>,
+    ) -> Result<SessionClaims, TokenVerificationError> {
+        SessionClaims::from_payload(by_map?.into_claims())
+            .map_err(|detail| self.claims_error(detail))
+    }
+
+    /// A claims error of a verified token, in Clerk's words.
+    fn claims_error(&self, detail: String) -> TokenVerificationError {
+        let e = jwt_core::Error::ClaimsDeserialize { detail };
+        error::from_token_error(e, &self.inner.messages, || None)
     }
 
     /// Verifies a token now, deserializing its payload into `C`: a JWT template's claims
@@ -282,6 +294,9 @@ impl Verifier {
         token: &str,
         now: Timestamp,
     ) -> Result<C, TokenVerificationError> {
+        if let Some(key) = self.static_uncached() {
+            return Ok(self.verify_static::<C>(token, now, key)?.into_claims());
+        }
         if let Some(entry) = self.verify_cached(token, now).await? {
             return self.claims_from_map(Map::clone(&entry.payload));
         }
@@ -367,31 +382,83 @@ impl Verifier {
         now: Timestamp,
         resolved: Option<Resolved<'v>>,
     ) -> Result<(jwt_core::Verified<C>, Resolved<'v>), TokenVerificationError> {
-        let inner = &*self.inner;
-        let v = &inner.validation;
-        let map_token_error = |e: jwt_core::Error| {
-            error::from_token_error(e, &inner.messages, || {
-                UnverifiedToken::parse(token, v.limits())
-                    .ok()
-                    .map(|t| t.payload().clone())
-            })
+        let (prepared, alg) = self.prepare::<C>(token)?;
+        let key = match resolved {
+            Some(key) => key,
+            None => {
+                self.resolve_key(prepared.token().header().kid(), alg)
+                    .await?
+            }
         };
-        // The claims type is read from the payload in the same pass that checks it; it is
-        // handed out only if the signature and the claims pass.
-        let prepared = UnverifiedToken::prepare::<C>(token, v.limits()).map_err(map_token_error)?;
+        let verified = self.finish(token, prepared, &key, now)?;
+        Ok((verified, key))
+    }
+
+    /// The one static key, when there is no token cache: then verification needs no future
+    /// (networkless and uncached, nothing waits), and no async state holds it.
+    fn static_uncached(&self) -> Option<&VerifyingKey> {
+        match (&self.inner.token_cache, &self.inner.keys) {
+            (None, Keys::Static(key)) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// [`verify_full`](Self::verify_full) with the one static key, without a future: nothing
+    /// waits, and nothing of the verification is kept in an async state across a lookup.
+    fn verify_static<C: DeserializeOwned + 'static>(
+        &self,
+        token: &str,
+        now: Timestamp,
+        key: &VerifyingKey,
+    ) -> Result<jwt_core::Verified<C>, TokenVerificationError> {
+        let (prepared, _) = self.prepare::<C>(token)?;
+        self.finish(token, prepared, key, now)
+    }
+
+    /// The verification up to the key lookup: decode, `cat`, `typ`, `alg`. The claims type
+    /// is read from the payload in the same pass that checks it; it is handed out only if the
+    /// signature and the claims pass.
+    fn prepare<'t, C: DeserializeOwned + 'static>(
+        &self,
+        token: &'t str,
+    ) -> Result<(jwt_core::Prepared<'t, C>, Algorithm), TokenVerificationError> {
+        let v = &self.inner.validation;
+        let prepared = UnverifiedToken::prepare::<C>(token, v.limits())
+            .map_err(|e| self.token_error(token, e))?;
         let header = prepared.token().header();
         if header.cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
         }
-        let alg = v.check_header(header).map_err(map_token_error)?;
-        let key = match resolved {
-            Some(key) => key,
-            None => self.resolve_key(header.kid(), alg).await?,
-        };
-        let verified = v
-            .verify_prepared::<C>(prepared, &key, now)
-            .map_err(map_token_error)?;
-        Ok((verified, key))
+        let alg = v
+            .check_header(header)
+            .map_err(|e| self.token_error(token, e))?;
+        Ok((prepared, alg))
+    }
+
+    /// The verification after the key lookup: signature and claims.
+    fn finish<C: DeserializeOwned + 'static>(
+        &self,
+        token: &str,
+        prepared: jwt_core::Prepared<'_, C>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<jwt_core::Verified<C>, TokenVerificationError> {
+        self.inner
+            .validation
+            .verify_prepared::<C>(prepared, key, now)
+            .map_err(|e| self.token_error(token, e))
+    }
+
+    /// A `jwt-core` error of `token` in Clerk's words (with the unverified payload, for the
+    /// errors that carry it).
+    #[cold]
+    fn token_error(&self, token: &str, e: jwt_core::Error) -> TokenVerificationError {
+        let limits = self.inner.validation.limits();
+        error::from_token_error(e, &self.inner.messages, || {
+            UnverifiedToken::parse(token, limits)
+                .ok()
+                .map(|t| t.payload().clone())
+        })
     }
 
     /// The key for a token whose header names `kid` and `alg`, from the configured source.
@@ -454,6 +521,21 @@ impl Verifier {
                 || None,
             )
         })
+    }
+}
+
+/// The session claims of the one-pass verification `fast` (the claims read straight from the
+/// payload and built in their box: they are several hundred bytes, and every move of the
+/// verification's state and result would copy them), or `None` when the token verified but
+/// its claims do not fit [`SessionClaims`]: then the map route decides (see
+/// [`Verifier::claims_by_map`]).
+fn fast_claims(
+    fast: Result<jwt_core::Verified<BoxedSessionClaims>, TokenVerificationError>,
+) -> Option<Result<SessionClaims, TokenVerificationError>> {
+    match fast {
+        Ok(verified) => Some(Ok(*verified.into_claims().0)),
+        Err(e) if is_claims_error(&e) => None,
+        Err(e) => Some(Err(e)),
     }
 }
 
@@ -604,16 +686,23 @@ mod tests {
         let plain = Verifier::new(&options).unwrap();
         let cached =
             Verifier::new(&options.with_token_cache(TokenCacheOptions::default())).unwrap();
+        // A `jwt_key`, without the token cache: the route that never waits.
+        let ed25519 = integration_tests::keys::ed25519();
+        let static_key = Verifier::new(
+            &VerifyTokenOptions::default()
+                .with_jwt_key(ed25519.public_pem)
+                .with_algorithms([Algorithm::EdDSA])
+                .with_authorized_parties(["https://app.example.com"]),
+        )
+        .unwrap();
+        assert!(matches!(static_key.inner.keys, Keys::Static(_)));
         let now = Timestamp::from_unix_seconds(agreement::NOW);
         let (mut ok, mut claims_errors, mut other_errors) = (0, 0, 0);
         for m in agreement::payloads() {
             let what = Value::Object(m.clone()).to_string();
-            let token = integration_tests::hmac_sign(
-                Algorithm::HS256,
-                &secret,
-                &json!({"typ": "JWT"}),
-                &Value::Object(m),
-            );
+            let header = json!({"typ": "JWT"});
+            let payload = Value::Object(m);
+            let token = integration_tests::hmac_sign(Algorithm::HS256, &secret, &header, &payload);
             let expected = map_route(&plain, &token, now).await;
             let got = plain.verify_at(&token, now).await;
             same(&got, &expected, &what);
@@ -626,6 +715,9 @@ mod tests {
             for _ in 0..2 {
                 same(&cached.verify_at(&token, now).await, &expected, &what);
             }
+            let token = ed25519.sign(Algorithm::EdDSA, &header, &payload);
+            let expected = map_route(&static_key, &token, now).await;
+            same(&static_key.verify_at(&token, now).await, &expected, &what);
         }
         // Every outcome is well represented: accepted tokens, claims that do not fit
         // SessionClaims (reported through the map route), and tokens jwt-core refuses first.

@@ -5,15 +5,19 @@
 //! target's fixed secret, so every input reaches the claims stage. The token is then verified
 //! into `Claims` (serde_json's strict tree parser), into `serde_json::Value` and into a typed
 //! struct (both read by jwt-core's one-pass reader), and through the split
-//! `UnverifiedToken::prepare` + `Validation::verify_prepared` form. Nothing may panic, and the
-//! verdicts must agree: the same error wherever the map path fails, the same claims wherever
-//! it succeeds, and a typed failure only when the claims do not fit the struct.
+//! `UnverifiedToken::prepare` + `Validation::verify_prepared` form, and through
+//! `UnverifiedToken::prepare_with` with a member reader written for the struct. Nothing may
+//! panic, and the verdicts must agree: the same error wherever the map path fails, the same
+//! claims wherever it succeeds, and a typed failure only when the claims do not fit the struct.
 #![no_main]
 #![forbid(unsafe_code)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwt_core::{Algorithm, Claims, Limits, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use jwt_core::{
+    Algorithm, Claims, GaveUp, Limits, MemberReader, Timestamp, UnverifiedToken, Validation,
+    VerifyingKey,
+};
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use serde_json::Value;
@@ -30,6 +34,40 @@ struct Typed {
     fva: Option<[i64; 2]>,
     #[serde(default)]
     tags: Vec<String>,
+}
+
+/// `Typed` as its `Deserialize` reads it, through the member reader (unknown members
+/// ignored, a repeated field given up on: serde's derive would refuse it).
+fn read_typed(m: &mut MemberReader<'_, '_>) -> Result<Typed, GaveUp> {
+    let mut t = Typed {
+        sub: None,
+        exp: None,
+        aud: None,
+        fva: None,
+        tags: Vec::new(),
+    };
+    let mut seen = [false; 5];
+    while let Some(name) = m.next_name()? {
+        let field = ["sub", "exp", "aud", "fva", "tags"]
+            .iter()
+            .position(|f| *f == name);
+        if let Some(i) = field {
+            if seen[i] {
+                return Err(GaveUp);
+            }
+            seen[i] = true;
+        }
+        match field {
+            Some(0) => t.sub = m.optional_string()?,
+            // `Option<f64>` takes null too: through serde.
+            Some(1) => t.exp = m.value()?,
+            Some(2) => t.aud = m.value()?,
+            Some(3) => t.fva = m.value()?,
+            Some(4) => t.tags = m.value()?,
+            _ => drop(m.value::<serde::de::IgnoredAny>()?),
+        }
+    }
+    Ok(t)
 }
 
 fn sign(payload: &str) -> String {
@@ -85,6 +123,13 @@ fuzz_target!(|data: &[u8]| {
         .and_then(|p| rules.verify_prepared(p, &key, now));
     assert_eq!(
         split.as_ref().map(|v| v.claims()),
+        typed.as_ref().map(|v| v.claims())
+    );
+
+    let with_reader = UnverifiedToken::prepare_with(&token, rules.limits(), read_typed)
+        .and_then(|p| rules.verify_prepared(p, &key, now));
+    assert_eq!(
+        with_reader.as_ref().map(|v| v.claims()),
         typed.as_ref().map(|v| v.claims())
     );
 });

@@ -1,7 +1,9 @@
 //! Clerk's session token payload, v1 and v2, as types.
 
 use core::fmt;
+use core::marker::PhantomData;
 
+use jwt_core::{GaveUp, MemberReader};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Number, Value};
@@ -432,7 +434,7 @@ impl<'de> Visitor<'de> for SessionClaimsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<SessionClaims, A::Error> {
         let mut c = SessionClaims::unset();
-        read_members(&mut c, members)?;
+        read_members(&mut c, &mut Serde(members, PhantomData))?;
         Ok(c)
     }
 }
@@ -455,7 +457,7 @@ impl<'de> Deserialize<'de> for BoxedSessionClaims {
 
             fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<Self::Value, A::Error> {
                 let mut c = Box::new(SessionClaims::unset());
-                read_members(&mut c, members)?;
+                read_members(&mut c, &mut Serde(members, PhantomData))?;
                 Ok(BoxedSessionClaims(c))
             }
         }
@@ -491,22 +493,85 @@ impl SessionClaims {
     }
 }
 
+/// Where [`read_members`] takes a payload's members from: serde's `MapAccess` (the
+/// `Deserialize` impls) or jwt-core's [`MemberReader`] (the verifier's one pass, which skips
+/// serde's machinery for names, strings and times). Both give the same claims for the same
+/// payload: the verifier's tests hold them to it.
+trait Members {
+    type Error: de::Error;
+    /// The next member's name, sorted.
+    fn name(&mut self) -> Result<Option<MemberName>, Self::Error>;
+    /// A string or `null`, as `Option<String>` reads it.
+    fn string(&mut self) -> Result<Option<String>, Self::Error>;
+    /// A time claim, by [`Seconds`].
+    fn seconds(&mut self) -> Result<i64, Self::Error>;
+    /// Any other value, by its `Deserialize`.
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, Self::Error>;
+}
+
+/// serde's members (`'de` is the deserializer's).
+struct Serde<'de, A>(A, PhantomData<&'de ()>);
+
+impl<'de, A: MapAccess<'de>> Members for Serde<'de, A> {
+    type Error = A::Error;
+
+    fn name(&mut self) -> Result<Option<MemberName>, A::Error> {
+        self.0.next_key()
+    }
+
+    fn string(&mut self) -> Result<Option<String>, A::Error> {
+        self.0.next_value()
+    }
+
+    fn seconds(&mut self) -> Result<i64, A::Error> {
+        self.0.next_value_seed(Seconds)
+    }
+
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, A::Error> {
+        self.0.next_value()
+    }
+}
+
+impl Members for MemberReader<'_, '_> {
+    type Error = GaveUp;
+
+    #[inline(always)]
+    fn name(&mut self) -> Result<Option<MemberName>, GaveUp> {
+        Ok(self.next_name()?.map(|name| match Field::from_name(&name) {
+            Some(f) => MemberName::Documented(f),
+            None => MemberName::Other(name.into_owned()),
+        }))
+    }
+
+    #[inline(always)]
+    fn string(&mut self) -> Result<Option<String>, GaveUp> {
+        self.optional_string()
+    }
+
+    #[inline(always)]
+    fn seconds(&mut self) -> Result<i64, GaveUp> {
+        seconds(&self.number()?)
+    }
+
+    #[inline(always)]
+    fn value<T: DeserializeOwned>(&mut self) -> Result<T, GaveUp> {
+        MemberReader::value(self)
+    }
+}
+
 /// Reads a payload's members into `c` (from [`SessionClaims::unset`]): the documented claims
 /// into their fields, the rest into `other` in the payload's order.
-fn read_members<'de, A: MapAccess<'de>>(
-    c: &mut SessionClaims,
-    mut members: A,
-) -> Result<(), A::Error> {
+fn read_members<M: Members>(c: &mut SessionClaims, members: &mut M) -> Result<(), M::Error> {
     let mut sub: Option<String> = None;
     let mut exp: Option<i64> = None;
     // One bit per field, to refuse a documented claim given twice (only reachable through a
     // lenient deserializer: verification refuses duplicate members before this).
     let mut seen = 0u32;
-    while let Some(name) = members.next_key::<MemberName>()? {
+    while let Some(name) = members.name()? {
         let field = match name {
             MemberName::Documented(f) => f,
             MemberName::Other(name) => {
-                let value = members.next_value::<Value>()?;
+                let value = members.value::<Value>()?;
                 c.other.insert(name, value);
                 continue;
             }
@@ -517,30 +582,41 @@ fn read_members<'de, A: MapAccess<'de>>(
         }
         seen |= bit;
         match field {
-            Field::Sub => sub = members.next_value()?,
-            Field::Exp => exp = Some(members.next_value_seed(Seconds)?),
-            Field::Sid => c.sid = members.next_value()?,
-            Field::Azp => c.azp = members.next_value()?,
-            Field::Iss => c.iss = members.next_value()?,
-            Field::Iat => c.iat = Some(members.next_value_seed(Seconds)?),
-            Field::Nbf => c.nbf = Some(members.next_value_seed(Seconds)?),
-            Field::Jti => c.jti = members.next_value()?,
-            Field::Act => c.act = members.next_value()?,
-            Field::Fva => c.fva = members.next_value()?,
-            Field::Sts => c.sts = members.next_value()?,
-            Field::V => c.v = members.next_value()?,
-            Field::O => c.o = members.next_value()?,
-            Field::Pla => c.pla = members.next_value()?,
-            Field::Fea => c.fea = members.next_value()?,
-            Field::OrgId => c.org_id = members.next_value()?,
-            Field::OrgSlug => c.org_slug = members.next_value()?,
-            Field::OrgRole => c.org_role = members.next_value()?,
-            Field::OrgPermissions => c.org_permissions = members.next_value()?,
+            Field::Sub => sub = members.string()?,
+            Field::Exp => exp = Some(members.seconds()?),
+            Field::Sid => c.sid = members.string()?,
+            Field::Azp => c.azp = members.string()?,
+            Field::Iss => c.iss = members.string()?,
+            Field::Iat => c.iat = Some(members.seconds()?),
+            Field::Nbf => c.nbf = Some(members.seconds()?),
+            Field::Jti => c.jti = members.string()?,
+            Field::Act => c.act = members.value()?,
+            Field::Fva => c.fva = members.value()?,
+            Field::Sts => c.sts = members.string()?,
+            Field::V => c.v = members.value()?,
+            Field::O => c.o = members.value()?,
+            Field::Pla => c.pla = members.string()?,
+            Field::Fea => c.fea = members.string()?,
+            Field::OrgId => c.org_id = members.string()?,
+            Field::OrgSlug => c.org_slug = members.string()?,
+            Field::OrgRole => c.org_role = members.string()?,
+            Field::OrgPermissions => c.org_permissions = members.value()?,
         }
     }
     c.sub = sub.ok_or_else(|| de::Error::missing_field("sub"))?;
     c.exp = exp.ok_or_else(|| de::Error::missing_field("exp"))?;
     Ok(())
+}
+
+impl BoxedSessionClaims {
+    /// The claims read by jwt-core's member reader, for
+    /// [`UnverifiedToken::prepare_with`](jwt_core::UnverifiedToken::prepare_with): what the
+    /// `Deserialize` impl builds, without serde's machinery for every member.
+    pub(crate) fn read(members: &mut MemberReader<'_, '_>) -> Result<Self, GaveUp> {
+        let mut c = Box::new(SessionClaims::unset());
+        read_members(&mut c, members)?;
+        Ok(BoxedSessionClaims(c))
+    }
 }
 
 impl<'de> Deserialize<'de> for SessionClaims {
@@ -737,6 +813,27 @@ mod tests {
         }
     }
 
+    /// The claims as the verifier's one pass reads them: jwt-core's member reader, through
+    /// `prepare_with` (the token's signature is not looked at by parsing). An error when the
+    /// reader gave up.
+    fn read_by_member_reader(payload: &Value) -> Result<SessionClaims, GaveUp> {
+        use base64::Engine as _;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let token = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(&payload.to_string())
+        );
+        let mut read = Err(GaveUp);
+        jwt_core::UnverifiedToken::prepare_with(&token, &jwt_core::Limits::default(), |m| {
+            let claims = BoxedSessionClaims::read(m);
+            read = claims.as_ref().map(|c| (*c.0).clone()).map_err(|e| *e);
+            claims
+        })
+        .expect("a well-formed token");
+        read
+    }
+
     #[test]
     fn one_pass_deserialize_agrees_with_from_payload() {
         let payloads = agreement::payloads();
@@ -745,9 +842,16 @@ mod tests {
         for m in payloads {
             let json = Value::Object(m.clone());
             let expected = SessionClaims::from_payload(m);
-            let from_text = serde_json::from_str::<SessionClaims>(&json.to_string());
-            let from_value = serde_json::from_value::<SessionClaims>(json.clone());
-            for (how, got) in [("text", from_text), ("value", from_value)] {
+            let message = |e: serde_json::Error| e.to_string();
+            let from_text =
+                serde_json::from_str::<SessionClaims>(&json.to_string()).map_err(message);
+            let from_value = serde_json::from_value::<SessionClaims>(json.clone()).map_err(message);
+            let from_reader = read_by_member_reader(&json).map_err(|e| e.to_string());
+            for (how, got) in [
+                ("text", from_text),
+                ("value", from_value),
+                ("member reader", from_reader),
+            ] {
                 match (&expected, got) {
                     (Ok(a), Ok(b)) => {
                         assert_eq!(a, &b, "{how}: {json}");

@@ -1,11 +1,13 @@
 //! The verifier: Clerk's check order on top of `jwt-core` and a key source.
 
-use core::any::Any;
+use core::any::{Any, TypeId};
 use core::fmt;
 use std::sync::Arc;
 
 use jwks::{JwkSet, KeyProvider, KeyRequest};
-use jwt_core::{Algorithm, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use jwt_core::{
+    Algorithm, GaveUp, Limits, Prepared, Timestamp, UnverifiedToken, Validation, VerifyingKey,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -421,10 +423,9 @@ impl Verifier {
     fn prepare<'t, C: DeserializeOwned + 'static>(
         &self,
         token: &'t str,
-    ) -> Result<(jwt_core::Prepared<'t, C>, Algorithm), TokenVerificationError> {
+    ) -> Result<(Prepared<'t, C>, Algorithm), TokenVerificationError> {
         let v = &self.inner.validation;
-        let prepared = UnverifiedToken::prepare::<C>(token, v.limits())
-            .map_err(|e| self.token_error(token, e))?;
+        let prepared = parse::<C>(token, v.limits()).map_err(|e| self.token_error(token, e))?;
         let header = prepared.token().header();
         if header.cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
@@ -439,7 +440,7 @@ impl Verifier {
     fn finish<C: DeserializeOwned + 'static>(
         &self,
         token: &str,
-        prepared: jwt_core::Prepared<'_, C>,
+        prepared: Prepared<'_, C>,
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<jwt_core::Verified<C>, TokenVerificationError> {
@@ -522,6 +523,25 @@ impl Verifier {
             )
         })
     }
+}
+
+/// Parses `token` and reads its payload into `C` in the same pass: the session claims by
+/// their own member reader, any other type by its `Deserialize`.
+fn parse<'t, C: DeserializeOwned + 'static>(
+    token: &'t str,
+    limits: &Limits,
+) -> Result<Prepared<'t, C>, jwt_core::Error> {
+    if TypeId::of::<C>() != TypeId::of::<BoxedSessionClaims>() {
+        return UnverifiedToken::prepare::<C>(token, limits);
+    }
+    UnverifiedToken::prepare_with(token, limits, |members| {
+        // `C` is `BoxedSessionClaims` here.
+        let mut claims = Some(BoxedSessionClaims::read(members)?);
+        (&mut claims as &mut dyn Any)
+            .downcast_mut::<Option<C>>()
+            .and_then(Option::take)
+            .ok_or(GaveUp)
+    })
 }
 
 /// The session claims of the one-pass verification `fast` (the claims read straight from the

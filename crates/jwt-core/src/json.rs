@@ -21,7 +21,8 @@ use crate::error::{Error, Part, truncate};
 
 mod de;
 
-pub(crate) use de::deserialize_object;
+pub use de::{GaveUp, MemberReader};
+pub(crate) use de::{Typed, deserialize_object, read_object};
 
 /// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
 ///
@@ -1187,6 +1188,53 @@ mod tests {
         check::<Value>(text, depth, &scan, true);
         check::<Loose>(text, depth, &scan, false);
         check::<Flat>(text, depth, &scan, false);
+        // The member reader, every value through serde: succeeds exactly where the scan does.
+        let every_value = |m: &mut MemberReader<'_, '_>| {
+            let mut map = Map::new();
+            while let Some(name) = m.next_name()? {
+                let value = m.value::<Value>()?;
+                map.insert(name.into_owned(), value);
+            }
+            Ok(map)
+        };
+        member_reader_agrees(text, depth, &scan, true, every_value);
+        // The typed shortcuts for some names: may give up (a value of another type), and
+        // agrees with serde_json where it does not.
+        let shortcuts = |m: &mut MemberReader<'_, '_>| {
+            let mut map = Map::new();
+            while let Some(name) = m.next_name()? {
+                let value = match &*name {
+                    "a" | "long_name_x" => m.optional_string()?.map_or(Value::Null, Value::String),
+                    "n" | "b" => Value::Number(m.number()?),
+                    _ => m.value::<Value>()?,
+                };
+                map.insert(name.into_owned(), value);
+            }
+            Ok(map)
+        };
+        member_reader_agrees(text, depth, &scan, false, shortcuts);
+    }
+
+    fn member_reader_agrees(
+        text: &str,
+        depth: u32,
+        scan: &Result<Scanned<4>, Error>,
+        always: bool,
+        read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<Map<String, Value>, GaveUp>,
+    ) {
+        const NAMES: [&str; 4] = ["a", "b", "long_name_x", "n"];
+        let ours = read_object::<_, 4>(text, depth, &Wanted::new(&NAMES), read);
+        match (ours, scan) {
+            (Some(t), Ok(scan)) => {
+                assert_eq!(t.members, scan.members, "{text}");
+                assert_eq!(t.captured, scan.captured, "{text}");
+                let theirs: Map<String, Value> = serde_json::from_str(text).expect(text);
+                assert_eq!(t.value, theirs, "{text}");
+            }
+            (Some(_), Err(e)) => panic!("{text}: the reader accepted what the scan refuses: {e}"),
+            (None, Ok(_)) => assert!(!always, "{text}: the reader gave up on valid text"),
+            (None, Err(_)) => {}
+        }
     }
 
     #[test]

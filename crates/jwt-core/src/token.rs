@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Part, truncate};
 use crate::json::{
-    Scalar, Scanned, Text, Wanted, build_map, deserialize_object, parse_object, scan_flat_strings,
-    scan_object,
+    GaveUp, MemberReader, Scalar, Scanned, Text, Typed, Wanted, build_map, deserialize_object,
+    parse_object, read_object, scan_flat_strings, scan_object,
 };
 use crate::{Algorithm, VerifyingKey};
 
@@ -233,7 +233,30 @@ impl Payload {
             };
             return Ok((payload, None));
         }
-        match deserialize_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED) {
+        let one_pass = deserialize_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED);
+        Payload::after_one_pass(text, max_depth, one_pass)
+    }
+
+    /// Like [`prepare`](Self::prepare), `C` read by `read` in the one pass.
+    #[inline]
+    fn prepare_with<C>(
+        text: String,
+        max_depth: u32,
+        read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
+    ) -> Result<(Payload, Option<C>), Error> {
+        let one_pass = read_object::<C, 7>(&text, max_depth, &CLAIMS_WANTED, read);
+        Payload::after_one_pass(text, max_depth, one_pass)
+    }
+
+    /// The payload and `C` from the one pass over `text`; when it did not succeed, the payload
+    /// checked by the scan (which names a fault), `C` left to serde_json after the signature.
+    #[inline]
+    fn after_one_pass<C>(
+        text: String,
+        max_depth: u32,
+        one_pass: Option<Typed<C, 7>>,
+    ) -> Result<(Payload, Option<C>), Error> {
+        match one_pass {
             Some(t) => Ok((
                 Payload::captured(text, t.captured, t.members),
                 Some(t.value),
@@ -373,6 +396,66 @@ impl<'a> UnverifiedToken<'a> {
         Self::parse_with(token, limits, Payload::prepare::<C>, |token, claims| {
             Prepared { token, claims }
         })
+    }
+
+    /// Like [`prepare`](Self::prepare), with `read` building `C` from the payload's members
+    /// instead of `C`'s `Deserialize`: for a claims type read on every request, a reader
+    /// written for it skips serde's generic machinery (the facade's session claims are read
+    /// this way).
+    ///
+    /// The [`MemberReader`] hands out the top-level members one at a time, each checked as
+    /// every other route checks it; the registered claims are captured for the claim checks
+    /// whatever `read` does with them. `read` must build the `C` that `C`'s `Deserialize`
+    /// would build from the same payload, or give up: on [`GaveUp`] (or any fault in the
+    /// text) the payload goes the way of [`prepare`](Self::prepare)'s, and `Deserialize`
+    /// decides, with the same errors in the same order.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, GaveUp, MemberReader, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine {
+    ///     iss: String,
+    ///     exp: i64,
+    /// }
+    ///
+    /// /// Reads `Mine` as its `Deserialize` does: unknown members ignored, both fields required.
+    /// fn read_mine(m: &mut MemberReader<'_, '_>) -> Result<Mine, GaveUp> {
+    ///     let (mut iss, mut exp) = (None, None);
+    ///     while let Some(name) = m.next_name()? {
+    ///         match &*name {
+    ///             "iss" => iss = Some(m.optional_string()?.ok_or(GaveUp)?),
+    ///             "exp" => exp = Some(m.number()?.as_i64().ok_or(GaveUp)?),
+    ///             _ => m.value::<serde::de::IgnoredAny>().map(drop)?,
+    ///         }
+    ///     }
+    ///     Ok(Mine { iss: iss.ok_or(GaveUp)?, exp: exp.ok_or(GaveUp)? })
+    /// }
+    ///
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let prepared = UnverifiedToken::prepare_with(token, rules.limits(), read_mine)?;
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let ok = rules.verify_prepared(prepared, &key, Timestamp::from_unix_seconds(1_300_819_000))?;
+    /// assert_eq!((ok.claims().iss.as_str(), ok.claims().exp), ("joe", 1_300_819_380));
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn prepare_with<C: DeserializeOwned + 'static>(
+        token: &'a str,
+        limits: &Limits,
+        read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
+    ) -> Result<Prepared<'a, C>, Error> {
+        Self::parse_with(
+            token,
+            limits,
+            |text, depth| Payload::prepare_with(text, depth, read),
+            |token, claims| Prepared { token, claims },
+        )
     }
 
     pub(crate) fn parse_as(
@@ -672,6 +755,74 @@ mod tests {
                 .map(str::len),
             Some(MAX_KID_LEN)
         );
+    }
+
+    /// `prepare_with`: the reader's claims when it reads the payload whole; `Deserialize`'s
+    /// when it gives up; the scan's error for a payload the scan refuses, whatever the reader.
+    #[test]
+    fn prepare_with_reads_through_the_reader_or_falls_back() {
+        use crate::{Algorithm, Timestamp, Validation};
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Mine {
+            sub: String,
+            n: Option<u8>,
+        }
+        let secret = [9u8; 32];
+        let signed = |payload: &str| {
+            let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
+            let tag = ring::hmac::sign(&key, input.as_bytes());
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+        };
+        let rules = Validation::new([Algorithm::HS256]).require_exp(false);
+        let key = VerifyingKey::hmac(&secret).unwrap();
+        let verify = |token: &str, read: fn(&mut MemberReader<'_, '_>) -> Result<Mine, GaveUp>| {
+            UnverifiedToken::prepare_with(token, rules.limits(), read)
+                .and_then(|p| rules.verify_prepared(p, &key, Timestamp::from_unix_seconds(0)))
+                .map(|v| v.claims().sub.clone())
+        };
+        // Marks what it read, so the route shows in the result.
+        fn marking(m: &mut MemberReader<'_, '_>) -> Result<Mine, GaveUp> {
+            let (mut sub, mut n) = (None, None);
+            while let Some(name) = m.next_name()? {
+                match &*name {
+                    "sub" => sub = m.optional_string()?,
+                    "n" => n = m.value()?,
+                    _ => drop(m.value::<serde::de::IgnoredAny>()?),
+                }
+            }
+            Ok(Mine {
+                sub: format!("read {}", sub.ok_or(GaveUp)?),
+                n,
+            })
+        }
+        fn declining(_: &mut MemberReader<'_, '_>) -> Result<Mine, GaveUp> {
+            Err(GaveUp)
+        }
+        let good = signed(r#"{"sub":"u","n":7,"x":[1,{"y":2}]}"#);
+        assert_eq!(verify(&good, marking).unwrap(), "read u");
+        assert_eq!(verify(&good, declining).unwrap(), "u");
+        // Does not fit `Mine` (`n` out of range): the reader gives up, and serde_json reports
+        // it after the signature and claim checks.
+        let unfit = signed(r#"{"sub":"u","n":300}"#);
+        for read in [marking, declining] {
+            assert!(
+                matches!(verify(&unfit, read), Err(Error::ClaimsDeserialize { .. })),
+                "{:?}",
+                verify(&unfit, read)
+            );
+        }
+        // The scan names faults in the text, before any signature check.
+        let repeated = signed(r#"{"sub":"u","x":1,"x":2}"#);
+        for read in [marking, declining] {
+            assert_eq!(
+                verify(&repeated, read).unwrap_err(),
+                Error::DuplicateMember {
+                    part: Part::Payload,
+                    name: "x".into()
+                }
+            );
+        }
     }
 
     #[test]

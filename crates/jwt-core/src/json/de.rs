@@ -22,10 +22,15 @@ use serde::forward_to_deserialize_any;
 
 use super::{Fault, Name, Scalar, Scanner, Seen, Text, Wanted};
 
-/// The one pass did not succeed; the caller falls back to the scan and serde_json. It carries
-/// nothing, so that building it costs nothing (serde's messages are never formatted here).
-#[derive(Debug)]
-pub(crate) struct GaveUp;
+/// The one-pass read of a payload did not succeed: a fault in the text, a value that does not
+/// fit, or a [`MemberReader`] reader that declined. The payload is then read the usual way
+/// (the strict scan names a fault in the text; the claims type's `Deserialize`, through
+/// serde_json, decides whether it fits), so giving up is never wrong, only slower.
+///
+/// It carries nothing, so that building it costs nothing (serde's messages are never
+/// formatted on the one-pass route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GaveUp;
 
 impl fmt::Display for GaveUp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -58,6 +63,28 @@ pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
     max_depth: u32,
     wanted: &Wanted<N>,
 ) -> Option<Typed<C, N>> {
+    run(text, max_depth, wanted, |r| C::deserialize(r))
+}
+
+/// Like [`deserialize_object`], with `read` taking the top-level members one by one instead
+/// of serde's `Deserialize`.
+pub(crate) fn read_object<C, const N: usize>(
+    text: &str,
+    max_depth: u32,
+    wanted: &Wanted<N>,
+    read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
+) -> Option<Typed<C, N>> {
+    run(text, max_depth, wanted, |r| r.object_with(read))
+}
+
+/// The one pass over `text`, with `build` reading the top-level object from the reader.
+#[inline(always)]
+fn run<'t, C, const N: usize>(
+    text: &'t str,
+    max_depth: u32,
+    wanted: &Wanted<N>,
+    build: impl for<'x> FnOnce(&mut Reader<'x>) -> Result<C, GaveUp>,
+) -> Option<Typed<C, N>> {
     let mut captured = [const { None }; N];
     let (value, members) = {
         let mut r = Reader {
@@ -78,7 +105,7 @@ pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
         if r.sc.peek() != Some(b'{') {
             return None;
         }
-        let value = C::deserialize(&mut r).ok()?;
+        let value = build(&mut r).ok()?;
         r.sc.skip_ws();
         // `members` is set only when the capturing reader went through the top-level object
         // to its end, so every registered claim in it was seen.
@@ -95,20 +122,20 @@ pub(crate) fn deserialize_object<C: DeserializeOwned, const N: usize>(
 }
 
 /// The registered claims to capture from the top-level object.
-struct Capture<'c> {
-    wanted: &'c [Name<'c>],
+struct Capture<'t> {
+    wanted: &'t [Name<'t>],
     bits: u64,
-    slots: &'c mut [Option<Scalar>],
+    slots: &'t mut [Option<Scalar>],
 }
 
 /// The deserializer: a scanner, the depth of the value it is about to read, and whether
 /// anything has failed (sticky, so that a visitor that swallows an error cannot make the pass
 /// succeed from a position the scanner did not choose).
-struct Reader<'t, 'c> {
+struct Reader<'t> {
     sc: Scanner<'t>,
     depth: u32,
     failed: bool,
-    capture: Option<Capture<'c>>,
+    capture: Option<Capture<'t>>,
     /// The top-level member count, once the capturing reader has read that object whole.
     members: Option<usize>,
     /// Set while a registered claim's value is read: the string, number or boolean read
@@ -117,7 +144,7 @@ struct Reader<'t, 'c> {
     grabbed: Option<Scalar>,
 }
 
-impl<'t> Reader<'t, '_> {
+impl<'t> Reader<'t> {
     #[cold]
     fn fail<T>(&mut self) -> Result<T, GaveUp> {
         self.failed = true;
@@ -225,6 +252,15 @@ impl<'t> Reader<'t, '_> {
     }
 
     fn object<V: de::Visitor<'t>>(&mut self, v: V) -> Result<V::Value, GaveUp> {
+        self.object_with(|members| v.visit_map(members))
+    }
+
+    /// Reads the object at `pos` with `read` taking its members.
+    #[inline(always)]
+    fn object_with<T>(
+        &mut self,
+        read: impl FnOnce(&mut MemberReader<'_, 't>) -> Result<T, GaveUp>,
+    ) -> Result<T, GaveUp> {
         if self.too_deep() {
             return self.fail();
         }
@@ -233,7 +269,7 @@ impl<'t> Reader<'t, '_> {
         let seen = self.sc.open_object();
         let capture = if top { self.capture.take() } else { None };
         self.depth += 1;
-        let mut members = Members {
+        let mut members = MemberReader {
             r: self,
             seen,
             first: true,
@@ -241,9 +277,9 @@ impl<'t> Reader<'t, '_> {
             capture,
             pending: None,
         };
-        let value = v.visit_map(&mut members)?;
+        let value = read(&mut members)?;
         members.finish()?;
-        let Members { seen, .. } = members;
+        let MemberReader { seen, .. } = members;
         let count = seen.count;
         self.sc.close_object(seen);
         self.depth -= 1;
@@ -324,7 +360,7 @@ impl<'t> Reader<'t, '_> {
     }
 }
 
-impl<'t> de::Deserializer<'t> for &mut Reader<'t, '_> {
+impl<'t> de::Deserializer<'t> for &mut Reader<'t> {
     type Error = GaveUp;
 
     fn deserialize_any<V: de::Visitor<'t>>(self, v: V) -> Result<V::Value, GaveUp> {
@@ -398,32 +434,52 @@ impl<'t> de::Deserializer<'t> for &mut Reader<'t, '_> {
     }
 }
 
-/// The members of an object being read.
-struct Members<'a, 't, 'c> {
-    r: &'a mut Reader<'t, 'c>,
+/// The members of a payload's top-level object, read one at a time by a claims type that
+/// reads itself: see [`UnverifiedToken::prepare_with`](crate::UnverifiedToken::prepare_with).
+///
+/// It reads the payload with the strictness of every other route (serde_json's grammar,
+/// unique member names at every depth, the nesting limit) and captures the registered claims
+/// for the claim checks on the way, so a reader cannot skip a check: a member left unread,
+/// read twice or read out of turn, or any fault in the text, makes the whole read give up
+/// ([`GaveUp`], sticky: every later call gives up too), and the payload then goes the way of
+/// [`UnverifiedToken::prepare`](crate::UnverifiedToken::prepare).
+///
+/// It is also serde's `MapAccess` for every object the serde route reads.
+pub struct MemberReader<'a, 't> {
+    r: &'a mut Reader<'t>,
     seen: Seen<'t>,
     first: bool,
     done: bool,
     /// Set for the top-level object only.
-    capture: Option<Capture<'c>>,
+    capture: Option<Capture<'t>>,
     /// The capture slot of the member whose value is next, if it is a registered claim.
     pending: Option<usize>,
 }
 
-impl Members<'_, '_, '_> {
+impl MemberReader<'_, '_> {
+    /// Keeps `scalar` in the capture slot `pending` (the registered claim whose value was
+    /// just read), if any.
+    #[inline]
+    fn capture_at(&mut self, pending: Option<usize>, scalar: Scalar) {
+        if let Some(slot) = pending.and_then(|i| self.capture.as_mut()?.slots.get_mut(i)) {
+            *slot = Some(scalar);
+        }
+    }
+
     /// After the visitor: the object must end here.
     fn finish(&mut self) -> Result<(), GaveUp> {
         self.r.close(&mut self.done, b'}')
     }
 }
 
-impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
-    type Error = GaveUp;
-
-    fn next_key_seed<K: DeserializeSeed<'t>>(
-        &mut self,
-        seed: K,
-    ) -> Result<Option<K::Value>, GaveUp> {
+impl<'t> MemberReader<'_, 't> {
+    /// The next member's name (unescaped), or `None` after the last member. Read its value
+    /// with exactly one of the value methods before asking for the next name.
+    ///
+    /// The name has already passed the repeat check of the object: a name that appears twice
+    /// ends the read here, with [`GaveUp`].
+    #[inline]
+    pub fn next_name(&mut self) -> Result<Option<Cow<'t, str>>, GaveUp> {
         let r = &mut *self.r;
         if !r.more(&mut self.first, &mut self.done, b'}')? {
             return Ok(None);
@@ -438,10 +494,7 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
         if let Some(c) = &self.capture {
             self.pending = name.position_in(c.wanted, c.bits);
         }
-        let key = match &name.name {
-            Cow::Borrowed(s) => Ok(*s),
-            Cow::Owned(s) => Err(s.clone()),
-        };
+        let key = name.name.clone();
         match (self.pending, &self.capture) {
             // A captured name is repeated exactly when its slot is already filled: it needs
             // no place on the name stack.
@@ -456,11 +509,89 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
                 r.check(noted)?;
             }
         }
-        let k = match key {
-            Ok(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
-            Err(s) => seed.deserialize(s.into_deserializer()),
+        Ok(Some(key))
+    }
+
+    /// The value of the member just named, which must be a string (`Some`, unescaped) or
+    /// `null` (`None`), as serde reads an `Option<String>`; anything else is [`GaveUp`].
+    #[inline]
+    pub fn optional_string(&mut self) -> Result<Option<String>, GaveUp> {
+        let r = &mut *self.r;
+        if r.failed {
+            return Err(GaveUp);
+        }
+        r.sc.skip_ws();
+        let pending = self.pending.take();
+        let (value, scalar) = match r.sc.peek() {
+            Some(b'"') => {
+                let s = r.string_grabbed(pending.is_some())?.into_owned();
+                (Some(s), r.grabbed.take())
+            }
+            Some(b'n') => {
+                let n = r.sc.literal(b"null", Scalar::Other);
+                (None, Some(r.check(n)?))
+            }
+            _ => return r.fail(),
         };
-        r.track(k).map(Some)
+        if let Some(scalar) = scalar {
+            self.capture_at(pending, scalar);
+        }
+        Ok(value)
+    }
+
+    /// The value of the member just named, which must be a number: as serde_json reads it
+    /// (an integer when it has no fraction or exponent and fits `u64` or `i64`, otherwise
+    /// an `f64`). Anything else is [`GaveUp`].
+    #[inline]
+    pub fn number(&mut self) -> Result<serde_json::Number, GaveUp> {
+        let r = &mut *self.r;
+        if r.failed {
+            return Err(GaveUp);
+        }
+        r.sc.skip_ws();
+        let pending = self.pending.take();
+        if !matches!(r.sc.peek(), Some(b'-' | b'0'..=b'9')) {
+            return r.fail();
+        }
+        let n = r.sc.number();
+        let n = r.check(n)?;
+        let number = match n {
+            Scalar::UInt(u) => serde_json::Number::from(u),
+            Scalar::Int(i) => serde_json::Number::from(i),
+            Scalar::Float(f) => match serde_json::Number::from_f64(f) {
+                Some(n) => n,
+                None => return r.fail(),
+            },
+            _ => return r.fail(),
+        };
+        self.capture_at(pending, n);
+        Ok(number)
+    }
+
+    /// The value of the member just named, of any JSON type, read into `T` by its
+    /// `Deserialize` (with the same strictness: repeated names and the depth limit hold inside
+    /// it too). An error of `T`'s is [`GaveUp`].
+    #[inline]
+    pub fn value<T: de::Deserialize<'t>>(&mut self) -> Result<T, GaveUp> {
+        self.next_value_seed(core::marker::PhantomData)
+    }
+}
+
+impl<'t> MapAccess<'t> for MemberReader<'_, 't> {
+    type Error = GaveUp;
+
+    fn next_key_seed<K: DeserializeSeed<'t>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, GaveUp> {
+        let Some(key) = self.next_name()? else {
+            return Ok(None);
+        };
+        let k = match key {
+            Cow::Borrowed(s) => seed.deserialize(BorrowedStrDeserializer::new(s)),
+            Cow::Owned(s) => seed.deserialize(s.into_deserializer()),
+        };
+        self.r.track(k).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'t>>(&mut self, seed: V) -> Result<V::Value, GaveUp> {
@@ -493,28 +624,26 @@ impl<'t> MapAccess<'t> for Members<'_, 't, '_> {
                 scalar
             }
         };
-        if let Some(slot) = self.capture.as_mut().and_then(|c| c.slots.get_mut(i)) {
-            *slot = Some(scalar);
-        }
+        self.capture_at(Some(i), scalar);
         Ok(value)
     }
 }
 
 /// The elements of an array being read.
-struct Elements<'a, 't, 'c> {
-    r: &'a mut Reader<'t, 'c>,
+struct Elements<'a, 't> {
+    r: &'a mut Reader<'t>,
     first: bool,
     done: bool,
 }
 
-impl Elements<'_, '_, '_> {
+impl Elements<'_, '_> {
     /// After the visitor: the array must end here.
     fn finish(&mut self) -> Result<(), GaveUp> {
         self.r.close(&mut self.done, b']')
     }
 }
 
-impl<'t> SeqAccess<'t> for Elements<'_, 't, '_> {
+impl<'t> SeqAccess<'t> for Elements<'_, 't> {
     type Error = GaveUp;
 
     fn next_element_seed<T: DeserializeSeed<'t>>(
@@ -647,6 +776,127 @@ mod tests {
         // The string fails as a u64 but is consumed; a malformed object fails midway.
         assert!(read::<Outer>(r#"{"x":"s"}"#).is_none());
         assert!(read::<Outer>(r#"{"x":{"a":1,"a":2}}"#).is_none());
+    }
+
+    type Reading = fn(&mut MemberReader<'_, '_>) -> Result<Vec<(String, Value)>, GaveUp>;
+
+    fn read_members(text: &str, read: Reading) -> Option<Typed<Vec<(String, Value)>, 2>> {
+        read_object::<_, 2>(text, 4, &Wanted::new(&NAMES), read)
+    }
+
+    /// Every member, every value through serde.
+    fn every_member(m: &mut MemberReader<'_, '_>) -> Result<Vec<(String, Value)>, GaveUp> {
+        let mut members = Vec::new();
+        while let Some(name) = m.next_name()? {
+            members.push((name.into_owned(), m.value()?));
+        }
+        Ok(members)
+    }
+
+    #[test]
+    fn the_member_reader_reads_and_captures_like_the_serde_route() {
+        let text = r#" {"sub":"u\u0031", "exp":5.5,"aud":null,"x":{"y":[1]}} "#;
+        let t = read_members(text, |m| {
+            let mut members = Vec::new();
+            while let Some(name) = m.next_name()? {
+                let value = match &*name {
+                    "sub" | "aud" => m.optional_string()?.map_or(Value::Null, Value::from),
+                    "exp" => Value::Number(m.number()?),
+                    _ => m.value()?,
+                };
+                members.push((name.into_owned(), value));
+            }
+            Ok(members)
+        })
+        .unwrap();
+        let expected: Map<String, Value> = serde_json::from_str(text).unwrap();
+        assert_eq!(t.value, expected.into_iter().collect::<Vec<_>>());
+        assert_eq!(t.members, 4);
+        // Captured as the scan captures them: the number as read, `null` as other.
+        assert_eq!(t.captured[0], Some(Scalar::Float(5.5)));
+        assert_eq!(t.captured[1], Some(Scalar::Other));
+        let serde_route = read::<Map<String, Value>>(text).unwrap();
+        assert_eq!(t.captured, serde_route.captured);
+    }
+
+    #[test]
+    fn the_member_reader_gives_up_on_anything_the_scan_refuses() {
+        for text in [
+            r#"{"sub":"a","exp":1,"sub":"b"}"#,
+            r#"{"sub":"a","exp":1,"aud":"x","exp":2}"#,
+            r#"{"sub":"a","exp":1,"\u0065xp":2}"#,
+            r#"{"sub":"a","exp":1,"x":{"k":1,"k":2}}"#,
+            r#"{"sub":"a","exp":1,"x":[[[[[1]]]]]}"#,
+            r#"{"sub":"a","exp":1,}"#,
+            r#"{"sub":"a","exp":01}"#,
+            r#"{"sub":"a","exp":1} x"#,
+            r#"[{"sub":"a","exp":1}]"#,
+        ] {
+            assert!(read_members(text, every_member).is_none(), "{text}");
+        }
+        assert!(read_members(r#"{"sub":"a","exp":1}"#, every_member).is_some());
+    }
+
+    /// A reader cannot leave a member unread, read one twice, read a value where a name is
+    /// due, or go on after an error it swallowed: each makes the whole read give up.
+    #[test]
+    fn the_member_reader_cannot_be_misused() {
+        const TEXT: &str = r#"{"sub":"a","exp":1,"x":"y"}"#;
+        let cases: [(&str, Reading); 6] = [
+            ("stops before the last member", |m| {
+                m.next_name()?;
+                m.value::<Value>()?;
+                Ok(Vec::new())
+            }),
+            ("leaves a value unread", |m| {
+                m.next_name()?;
+                m.next_name()?;
+                Ok(Vec::new())
+            }),
+            ("reads a value twice", |m| {
+                m.next_name()?;
+                m.value::<Value>()?;
+                m.value::<Value>()?;
+                every_member(m)
+            }),
+            ("reads a value where a name is due", |m| {
+                m.optional_string()?;
+                every_member(m)
+            }),
+            ("swallows a type error", |m| {
+                m.next_name()?;
+                let _ignored = m.number();
+                every_member(m)
+            }),
+            ("declines", |_| Err(GaveUp)),
+        ];
+        for (what, read) in cases {
+            assert!(read_members(TEXT, read).is_none(), "{what}");
+        }
+        assert!(read_members(TEXT, every_member).is_some());
+    }
+
+    #[test]
+    fn the_typed_shortcuts_take_only_their_type() {
+        let string = |m: &mut MemberReader<'_, '_>| {
+            m.next_name()?;
+            Ok(vec![(String::new(), m.optional_string()?.into())])
+        };
+        let number = |m: &mut MemberReader<'_, '_>| {
+            m.next_name()?;
+            Ok(vec![(String::new(), Value::Number(m.number()?))])
+        };
+        for (text, string_ok, number_ok) in [
+            (r#"{"x":"s"}"#, true, false),
+            (r#"{"x":null}"#, true, false),
+            (r#"{"x":-1e3}"#, false, true),
+            (r#"{"x":true}"#, false, false),
+            (r#"{"x":[]}"#, false, false),
+            (r#"{"x":{}}"#, false, false),
+        ] {
+            assert_eq!(read_members(text, string).is_some(), string_ok, "{text}");
+            assert_eq!(read_members(text, number).is_some(), number_ok, "{text}");
+        }
     }
 
     #[test]

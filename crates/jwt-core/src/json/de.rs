@@ -494,7 +494,12 @@ impl<'t> MemberReader<'_, 't> {
         if let Some(c) = &self.capture {
             self.pending = name.position_in(c.wanted, c.bits);
         }
-        let key = name.name.clone();
+        // A copy of the name for the caller (the name itself may go on the name stack): a
+        // borrowed one costs nothing to copy.
+        let key = match &name.name {
+            Cow::Borrowed(s) => Cow::Borrowed(*s),
+            Cow::Owned(s) => Cow::Owned(s.clone()),
+        };
         match (self.pending, &self.capture) {
             // A captured name is repeated exactly when its slot is already filled: it needs
             // no place on the name stack.

@@ -36,6 +36,13 @@ fn token(payload: &Value) -> String {
     sign(json!({"typ": "JWT", "kid": "ins_1"}), payload)
 }
 
+/// `token` with the signature segment of `other` (a valid signature of other bytes).
+fn with_signature_of(token: &str, other: &str) -> String {
+    let (input, _) = token.rsplit_once('.').unwrap();
+    let (_, signature) = other.rsplit_once('.').unwrap();
+    format!("{input}.{signature}")
+}
+
 fn pem_options() -> VerifyTokenOptions {
     VerifyTokenOptions::default().with_jwt_key(keys::rsa2048_a().public_pem)
 }
@@ -175,6 +182,15 @@ fn cases() -> Vec<Case> {
             ENSURE,
         ),
         case(
+            // The header is judged before the signature, also with the one static key.
+            "typ not JWT, signature also bad",
+            with_signature_of(&sign(json!({"typ": "at+jwt"}), &p), &token(&p)),
+            pem_options(),
+            TokenInvalid,
+            r#"Invalid JWT type "at+jwt". Expected "JWT"."#,
+            ENSURE,
+        ),
+        case(
             "typ required when configured",
             sign(json!({}), &p),
             pem_options().with_header_type(["JWT"]),
@@ -241,6 +257,14 @@ fn cases() -> Vec<Case> {
         case(
             "alg outside a custom list",
             rsa_a.sign(Algorithm::RS384, &json!({}), &p),
+            pem_options().with_algorithms([Algorithm::RS256]),
+            TokenInvalidAlgorithm,
+            r#"Invalid JWT algorithm "RS384". Supported: RS256."#,
+            ENSURE,
+        ),
+        case(
+            "alg outside a custom list, signature also bad",
+            with_signature_of(&rsa_a.sign(Algorithm::RS384, &json!({}), &p), &token(&p)),
             pem_options().with_algorithms([Algorithm::RS256]),
             TokenInvalidAlgorithm,
             r#"Invalid JWT algorithm "RS384". Supported: RS256."#,

@@ -384,7 +384,14 @@ impl Verifier {
         now: Timestamp,
         resolved: Option<Resolved<'v>>,
     ) -> Result<(jwt_core::Verified<C>, Resolved<'v>), TokenVerificationError> {
-        let (prepared, alg) = self.prepare::<C>(token)?;
+        let prepared = self.prepare::<C>(token)?;
+        // `typ` and `alg` before any key lookup, so that a token refused by its header never
+        // causes a fetch (`finish` checks them again, in the same order).
+        let alg = self
+            .inner
+            .validation
+            .check_header(prepared.token().header())
+            .map_err(|e| self.token_error(token, e))?;
         let key = match resolved {
             Some(key) => key,
             None => {
@@ -413,30 +420,28 @@ impl Verifier {
         now: Timestamp,
         key: &VerifyingKey,
     ) -> Result<jwt_core::Verified<C>, TokenVerificationError> {
-        let (prepared, _) = self.prepare::<C>(token)?;
+        // No lookup comes between the header and the signature here: `finish` checks `typ`
+        // and `alg` first, as the route with a lookup does before it.
+        let prepared = self.prepare::<C>(token)?;
         self.finish(token, prepared, key, now)
     }
 
-    /// The verification up to the key lookup: decode, `cat`, `typ`, `alg`. The claims type
-    /// is read from the payload in the same pass that checks it; it is handed out only if the
-    /// signature and the claims pass.
+    /// The verification's first steps: decode and `cat`. The claims type is read from the
+    /// payload in the same pass that checks it; it is handed out only if the signature and
+    /// the claims pass.
     fn prepare<'t, C: DeserializeOwned + 'static>(
         &self,
         token: &'t str,
-    ) -> Result<(Prepared<'t, C>, Algorithm), TokenVerificationError> {
-        let v = &self.inner.validation;
-        let prepared = parse::<C>(token, v.limits()).map_err(|e| self.token_error(token, e))?;
-        let header = prepared.token().header();
-        if header.cat() == Some(error::M2M_TOKEN_CATEGORY) {
+    ) -> Result<Prepared<'t, C>, TokenVerificationError> {
+        let limits = self.inner.validation.limits();
+        let prepared = parse::<C>(token, limits).map_err(|e| self.token_error(token, e))?;
+        if prepared.token().header().cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
         }
-        let alg = v
-            .check_header(header)
-            .map_err(|e| self.token_error(token, e))?;
-        Ok((prepared, alg))
+        Ok(prepared)
     }
 
-    /// The verification after the key lookup: signature and claims.
+    /// The verification's last steps: `typ`, `alg`, signature and claims.
     fn finish<C: DeserializeOwned + 'static>(
         &self,
         token: &str,

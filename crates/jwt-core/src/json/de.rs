@@ -459,9 +459,12 @@ pub struct MemberReader<'a, 't> {
 impl MemberReader<'_, '_> {
     /// Keeps `scalar` in the capture slot `pending` (the registered claim whose value was
     /// just read), if any.
-    #[inline]
+    #[inline(always)]
     fn capture_at(&mut self, pending: Option<usize>, scalar: Scalar) {
-        if let Some(slot) = pending.and_then(|i| self.capture.as_mut()?.slots.get_mut(i)) {
+        // The slot is empty: `next_name` refuses a name whose slot is filled.
+        if let Some(slot) = pending.and_then(|i| self.capture.as_mut()?.slots.get_mut(i))
+            && slot.is_none()
+        {
             *slot = Some(scalar);
         }
     }

@@ -701,14 +701,15 @@ pub(crate) fn scan_flat_strings<const N: usize>(
 ) -> Option<Scanned<N>> {
     const MAX_MEMBERS: usize = 8;
     let bytes = text.as_bytes();
-    // The content range of the plain string whose opening quote is at `at`.
-    let string = |at: usize| -> Option<(usize, usize)> {
+    /// The content range of the plain string whose opening quote is at `at`.
+    #[inline(always)]
+    fn string(bytes: &[u8], at: usize) -> Option<(usize, usize)> {
         if bytes.get(at) != Some(&b'"') {
             return None;
         }
         let end = plain_run(bytes, at.saturating_add(1));
         (bytes.get(end) == Some(&b'"')).then_some((at.saturating_add(1), end))
-    };
+    }
     if bytes.first() != Some(&b'{') {
         return None;
     }
@@ -717,11 +718,11 @@ pub(crate) fn scan_flat_strings<const N: usize>(
     let mut captured = [const { None }; N];
     let mut pos = 1;
     loop {
-        let (name_start, name_end) = string(pos)?;
+        let (name_start, name_end) = string(bytes, pos)?;
         if bytes.get(name_end.saturating_add(1)) != Some(&b':') {
             return None;
         }
-        let (start, end) = string(name_end.saturating_add(2))?;
+        let (start, end) = string(bytes, name_end.saturating_add(2))?;
         // Names of up to eight bytes are told apart by their prefix and length alone; a
         // longer one whose prefix matches an earlier name's is left to the scanner.
         let name = Name::new(Cow::Borrowed(text.get(name_start..name_end)?));

@@ -2,6 +2,7 @@
 
 use core::fmt;
 use core::marker::PhantomData;
+use std::borrow::Cow;
 
 use jwt_core::{GaveUp, MemberReader};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
@@ -352,6 +353,17 @@ enum MemberName {
     Other(String),
 }
 
+impl MemberName {
+    /// A documented claim's field, or the name itself (owned only then).
+    #[inline(always)]
+    fn sort(name: Cow<'_, str>) -> MemberName {
+        match Field::from_name(&name) {
+            Some(f) => MemberName::Documented(f),
+            None => MemberName::Other(name.into_owned()),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for MemberName {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_identifier(MemberNameVisitor)
@@ -368,17 +380,11 @@ impl Visitor<'_> for MemberNameVisitor {
     }
 
     fn visit_str<E: de::Error>(self, name: &str) -> Result<MemberName, E> {
-        Ok(match Field::from_name(name) {
-            Some(f) => MemberName::Documented(f),
-            None => MemberName::Other(name.to_owned()),
-        })
+        Ok(MemberName::sort(Cow::Borrowed(name)))
     }
 
     fn visit_string<E: de::Error>(self, name: String) -> Result<MemberName, E> {
-        Ok(match Field::from_name(&name) {
-            Some(f) => MemberName::Documented(f),
-            None => MemberName::Other(name),
-        })
+        Ok(MemberName::sort(Cow::Owned(name)))
     }
 }
 
@@ -537,10 +543,7 @@ impl Members for MemberReader<'_, '_> {
 
     #[inline(always)]
     fn name(&mut self) -> Result<Option<MemberName>, GaveUp> {
-        Ok(self.next_name()?.map(|name| match Field::from_name(&name) {
-            Some(f) => MemberName::Documented(f),
-            None => MemberName::Other(name.into_owned()),
-        }))
+        Ok(self.next_name()?.map(MemberName::sort))
     }
 
     #[inline(always)]

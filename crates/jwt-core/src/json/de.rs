@@ -737,7 +737,9 @@ mod tests {
             assert!(read::<Claims>(text).is_none(), "{text}");
             assert!(read::<Map<String, Value>>(text).is_none(), "{text}");
             assert!(read::<Value>(text).is_none(), "{text}");
+            assert!(read_members(text, every_member).is_none(), "{text}");
         }
+        assert!(read_members(r#"{"sub":"a","exp":1}"#, every_member).is_some());
     }
 
     #[test]
@@ -825,24 +827,6 @@ mod tests {
         assert_eq!(t.captured[1], Some(Scalar::Other));
         let serde_route = read::<Map<String, Value>>(text).unwrap();
         assert_eq!(t.captured, serde_route.captured);
-    }
-
-    #[test]
-    fn the_member_reader_gives_up_on_anything_the_scan_refuses() {
-        for text in [
-            r#"{"sub":"a","exp":1,"sub":"b"}"#,
-            r#"{"sub":"a","exp":1,"aud":"x","exp":2}"#,
-            r#"{"sub":"a","exp":1,"\u0065xp":2}"#,
-            r#"{"sub":"a","exp":1,"x":{"k":1,"k":2}}"#,
-            r#"{"sub":"a","exp":1,"x":[[[[[1]]]]]}"#,
-            r#"{"sub":"a","exp":1,}"#,
-            r#"{"sub":"a","exp":01}"#,
-            r#"{"sub":"a","exp":1} x"#,
-            r#"[{"sub":"a","exp":1}]"#,
-        ] {
-            assert!(read_members(text, every_member).is_none(), "{text}");
-        }
-        assert!(read_members(r#"{"sub":"a","exp":1}"#, every_member).is_some());
     }
 
     /// A reader cannot leave a member unread, read one twice, read a value where a name is

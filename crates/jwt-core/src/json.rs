@@ -31,6 +31,10 @@ pub(crate) use de::{Typed, deserialize_object, read_object};
 /// reported as what it is, whatever [`Limits::max_depth`](crate::Limits::max_depth) says.
 pub(crate) const MAX_DEPTH_CAP: u32 = 100;
 
+/// How many names of up to eight bytes an object keeps in its repeat check itself (no stack,
+/// no allocation): a session token's uncaptured names fit.
+const SHORT_NAMES: usize = 8;
+
 /// Up to this many members, an object's names are checked for repeats by comparing each new
 /// name with the earlier ones (cheap for the dozen members a token has); past it, through a
 /// hash set, so that a hostile object with thousands of members stays linear.
@@ -260,15 +264,15 @@ struct Scanner<'t> {
 }
 
 impl<'t> Scanner<'t> {
-    /// A scanner over `text`, with room for `names` member names before its name stack grows
-    /// (0: it allocates only if a name is pushed).
-    fn new(text: &'t str, max_depth: u32, names: usize) -> Self {
+    /// A scanner over `text`. Its name stack allocates only when a name goes on it (see
+    /// [`note_name`](Self::note_name)).
+    fn new(text: &'t str, max_depth: u32) -> Self {
         Scanner {
             text,
             bytes: text.as_bytes(),
             pos: 0,
             max_depth: max_depth.min(MAX_DEPTH_CAP),
-            names: Vec::with_capacity(names),
+            names: Vec::new(),
             duplicate: None,
         }
     }
@@ -563,11 +567,18 @@ impl<'t> Scanner<'t> {
             set: None,
             bits: 0,
             count: 0,
+            short: [0; SHORT_NAMES],
+            short_len: [0; SHORT_NAMES],
+            shorts: 0,
         }
     }
 
     /// Records the name of the next member of the object `seen` tracks, or fails with
     /// [`Fault::Duplicate`] when the object already has a member of that name.
+    ///
+    /// The first [`SHORT_NAMES`] names of up to eight bytes are kept in `seen` itself, as their
+    /// bytes (zero-padded) and length, which is the whole name; other names go on the
+    /// scanner's stack, which is allocated only when the first one arrives.
     #[inline]
     fn note_name(&mut self, seen: &mut Seen<'t>, name: Name<'t>) -> Result<(), Fault> {
         seen.count = seen.count.saturating_add(1);
@@ -581,13 +592,32 @@ impl<'t> Scanner<'t> {
                 let bit = name.bit();
                 let maybe_seen = seen.bits & bit != 0;
                 seen.bits |= bit;
+                let len = name.name.len();
                 let earlier = self.names.get(seen.start..).unwrap_or_default();
-                if maybe_seen && earlier.iter().any(|n| n.same(&name)) {
+                let repeated = maybe_seen
+                    && (seen.is_short_name(name.prefix, len)
+                        || earlier.iter().any(|n| n.same(&name)));
+                if repeated {
                     Err(name.name)
                 } else {
-                    self.names.push(name);
+                    let slot = usize::from(seen.shorts);
+                    match (seen.short.get_mut(slot), seen.short_len.get_mut(slot)) {
+                        (Some(prefix), Some(short_len)) if len <= 8 => {
+                            *prefix = name.prefix;
+                            // At most eight.
+                            *short_len = len as u8;
+                            seen.shorts += 1;
+                        }
+                        _ => {
+                            if self.names.capacity() == 0 {
+                                // Room for a typical payload's other names at once.
+                                self.names.reserve(16);
+                            }
+                            self.names.push(name);
+                        }
+                    }
                     if seen.count > LINEAR_NAME_CHECK {
-                        seen.set = Some(self.names.drain(seen.start..).map(|n| n.name).collect());
+                        seen.set = Some(self.names_into_set(seen));
                     }
                     Ok(())
                 }
@@ -597,6 +627,25 @@ impl<'t> Scanner<'t> {
             self.duplicate = Some(truncate(&repeated));
             Fault::Duplicate
         })
+    }
+
+    /// The names `seen` has recorded, as the hash set that replaces them past
+    /// [`LINEAR_NAME_CHECK`] members (they leave the stack).
+    #[cold]
+    fn names_into_set(&mut self, seen: &Seen<'t>) -> HashSet<Cow<'t, str>> {
+        let shorts = seen
+            .short
+            .iter()
+            .zip(seen.short_len)
+            .take(usize::from(seen.shorts))
+            .map(|(prefix, len)| {
+                let bytes = prefix.to_le_bytes();
+                // The bytes of a whole name, taken from a `str`: valid UTF-8.
+                let name = bytes.get(..usize::from(len)).unwrap_or_default();
+                Cow::Owned(String::from_utf8_lossy(name).into_owned())
+            });
+        let stacked = self.names.drain(seen.start..).map(|n| n.name);
+        shorts.chain(stacked).collect()
     }
 
     /// Ends the repeat check of an object: its names leave the stack.
@@ -661,12 +710,30 @@ impl<'t> Scanner<'t> {
 
 /// The repeat check of one open object: where its names start on the scanner's stack, the
 /// hash set that replaces the stack past [`LINEAR_NAME_CHECK`] members, one [`Name::bit`] per
-/// name seen, and the member count.
+/// name seen, the member count, and its first [`SHORT_NAMES`] names of up to eight bytes
+/// (their zero-padded bytes and lengths).
 struct Seen<'t> {
     start: usize,
     set: Option<HashSet<Cow<'t, str>>>,
     bits: u64,
     count: usize,
+    short: [u64; SHORT_NAMES],
+    short_len: [u8; SHORT_NAMES],
+    shorts: u8,
+}
+
+impl Seen<'_> {
+    /// Whether the short name with these bytes and length was recorded here.
+    #[inline]
+    fn is_short_name(&self, prefix: u64, len: usize) -> bool {
+        len <= 8
+            && self
+                .short
+                .iter()
+                .zip(self.short_len)
+                .take(usize::from(self.shorts))
+                .any(|(p, l)| *p == prefix && usize::from(l) == len)
+    }
 }
 
 /// Scans `text` as a JSON object with unique member names at every level and nesting of at
@@ -679,10 +746,7 @@ pub(crate) fn scan_object<const N: usize>(
     wanted: &Wanted<N>,
 ) -> Result<Scanned<N>, Error> {
     let mut captured = [const { None }; N];
-    // A header's members are usually all captured names, which need no stack: start empty.
-    // A payload has uncaptured members: room for a typical one's, so the stack never grows.
-    let room = if part == Part::Header { 0 } else { 16 };
-    let mut sc = Scanner::new(text, max_depth, room);
+    let mut sc = Scanner::new(text, max_depth);
     sc.skip_ws();
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.

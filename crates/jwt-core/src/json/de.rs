@@ -88,8 +88,7 @@ fn run<'t, C, const N: usize>(
     let mut captured = [const { None }; N];
     let (value, members) = {
         let mut r = Reader {
-            // Room for the uncaptured members of a typical payload without growing.
-            sc: Scanner::new(text, max_depth, 16),
+            sc: Scanner::new(text, max_depth),
             depth: 0,
             failed: false,
             capture: Some(Capture {

@@ -1087,15 +1087,36 @@ mod tests {
             LINEAR_NAME_CHECK + 1,
             500,
         ] {
-            let members: Vec<String> = (0..n).map(|i| format!("\"m{i}\":{i}")).collect();
-            let ok = format!("{{{}}}", members.join(","));
-            assert!(scan(&ok).is_ok(), "{n}");
-            for repeat in [0, n / 2, n - 1] {
-                let bad = format!("{{{},\"m{repeat}\":0}}", members.join(","));
-                assert_eq!(scan(&bad).err(), Some(dup(&format!("m{repeat}"))), "{n}");
-                // Nested, and followed by more members of the outer object.
-                let bad = format!("{{\"o\":{bad},\"z\":1}}");
-                assert_eq!(scan(&bad).err(), Some(dup(&format!("m{repeat}"))), "{n}");
+            // Short names (kept in the object's own check), long ones (on the name stack),
+            // and the two interleaved, escaped or not.
+            let names: [&dyn Fn(usize) -> String; 3] = [
+                &|i| format!("m{i}"),
+                &|i| format!("a_longer_name_{i}"),
+                &|i| {
+                    if i % 2 == 0 {
+                        format!("m{i}")
+                    } else {
+                        format!("a_longer_name_{i}")
+                    }
+                },
+            ];
+            for name in names {
+                let members: Vec<String> = (0..n).map(|i| format!("\"{}\":{i}", name(i))).collect();
+                let ok = format!("{{{}}}", members.join(","));
+                assert!(scan(&ok).is_ok(), "{n}");
+                for repeat in [0, 1, 7, 8, 9, n / 2, n - 1] {
+                    let again = name(repeat);
+                    let escaped = again
+                        .replacen('m', "\\u006d", 1)
+                        .replacen('a', "\\u0061", 1);
+                    for written in [&again, &escaped] {
+                        let bad = format!("{{{},\"{written}\":0}}", members.join(","));
+                        assert_eq!(scan(&bad).err(), Some(dup(&again)), "{n} {bad}");
+                        // Nested, and followed by more members of the outer object.
+                        let bad = format!("{{\"o\":{bad},\"z\":1}}");
+                        assert_eq!(scan(&bad).err(), Some(dup(&again)), "{n}");
+                    }
+                }
             }
         }
     }

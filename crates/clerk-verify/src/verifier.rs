@@ -219,10 +219,9 @@ impl Verifier {
     /// Verifies a Clerk session token at time `now`.
     ///
     /// The claims are read straight from the payload, without building a map of all of them.
-    /// A token that verifies but whose claims do not fit [`SessionClaims`] (a numeric `sid`,
-    /// say) is verified once more through the map of all claims, so that the error names the
-    /// first such claim in a fixed order whatever the order of the members; the key source is
-    /// then asked for the key twice.
+    /// When a token verifies but its claims do not fit [`SessionClaims`] (a numeric `sid`,
+    /// say), its payload is read once more as the map of all claims, so that the error names
+    /// the first such claim in a fixed order whatever the order of the members.
     pub async fn verify_at(
         &self,
         token: &str,
@@ -232,7 +231,7 @@ impl Verifier {
             let fast = self.verify_static::<BoxedSessionClaims>(token, now, key);
             return match fast_claims(fast) {
                 Some(result) => result,
-                None => self.claims_by_map(self.verify_static(token, now, key)),
+                None => self.claims_by_map(token),
             };
         }
         if let Some(entry) = self.verify_cached(token, now).await? {
@@ -245,27 +244,29 @@ impl Verifier {
         let fast = self
             .verify_full::<BoxedSessionClaims>(token, now, None)
             .await;
-        if let Some(result) = fast_claims(fast.map(|(verified, _)| verified)) {
-            return result;
+        match fast_claims(fast.map(|(verified, _)| verified)) {
+            Some(result) => result,
+            None => self.claims_by_map(token),
         }
-        let by_map = self.verify_full(token, now, None).await;
-        self.claims_by_map(by_map.map(|(verified, _)| verified))
     }
 
-    /// The session claims of a token whose claims did not fit [`SessionClaims`] on the
-    /// one-pass route, from `by_map`, the same token verified again on the map route.
+    /// The session claims of `token`, which verified but whose claims did not fit
+    /// [`SessionClaims`] on the one-pass route.
     ///
-    /// serde names the first member that does not fit in the payload's order; the report
-    /// names the first in a fixed order ([`SessionClaims::from_payload`]'s), whatever the order
-    /// of the members, and the map route gives exactly that route's verdict and message. Such
-    /// tokens are rare (Clerk signs the documented claims with the documented types), so the
-    /// second verification's cost is moot.
-    fn claims_by_map(
-        &self,
-        by_map: Result<jwt_core::Verified<Map<String, Value>>, TokenVerificationError>,
-    ) -> Result<SessionClaims, TokenVerificationError> {
-        SessionClaims::from_payload(by_map?.into_claims())
-            .map_err(|detail| self.claims_error(detail))
+    /// jwt-core reports claims that do not fit only after the signature and every claim check
+    /// passed, so the token has verified and its payload needs no second check: it is read
+    /// again as the map of all claims and converted by [`SessionClaims::from_payload`]. serde
+    /// names the first member that does not fit in the payload's order; `from_payload` names
+    /// the first in a fixed order, whatever the order of the members, as the map route does.
+    /// Such tokens are rare (Clerk signs the documented claims with the documented types).
+    #[cold]
+    fn claims_by_map(&self, token: &str) -> Result<SessionClaims, TokenVerificationError> {
+        // It parsed a moment ago; the error is for form's sake.
+        let payload = UnverifiedToken::parse(token, self.inner.validation.limits())
+            .map_err(|e| self.token_error(token, e))?
+            .payload()
+            .clone();
+        SessionClaims::from_payload(payload).map_err(|detail| self.claims_error(detail))
     }
 
     /// A claims error of a verified token, in Clerk's words.

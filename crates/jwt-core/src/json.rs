@@ -567,9 +567,7 @@ impl<'t> Scanner<'t> {
             set: None,
             bits: 0,
             count: 0,
-            short: [0; SHORT_NAMES],
-            short_len: [0; SHORT_NAMES],
-            shorts: 0,
+            short: ShortNames::new(),
         }
     }
 
@@ -592,29 +590,23 @@ impl<'t> Scanner<'t> {
                 let bit = name.bit();
                 let maybe_seen = seen.bits & bit != 0;
                 seen.bits |= bit;
-                let len = name.name.len();
-                let earlier = self.names.get(seen.start..).unwrap_or_default();
                 let repeated = maybe_seen
-                    && (seen.is_short_name(name.prefix, len)
-                        || earlier.iter().any(|n| n.same(&name)));
+                    && (seen.short.contains(&name)
+                        || self
+                            .names
+                            .get(seen.start..)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|n| n.same(&name)));
                 if repeated {
                     Err(name.name)
                 } else {
-                    let slot = usize::from(seen.shorts);
-                    match (seen.short.get_mut(slot), seen.short_len.get_mut(slot)) {
-                        (Some(prefix), Some(short_len)) if len <= 8 => {
-                            *prefix = name.prefix;
-                            // At most eight.
-                            *short_len = len as u8;
-                            seen.shorts += 1;
+                    if !seen.short.push(&name) {
+                        if self.names.capacity() == 0 {
+                            // Room for a typical payload's other names at once.
+                            self.names.reserve(16);
                         }
-                        _ => {
-                            if self.names.capacity() == 0 {
-                                // Room for a typical payload's other names at once.
-                                self.names.reserve(16);
-                            }
-                            self.names.push(name);
-                        }
+                        self.names.push(name);
                     }
                     if seen.count > LINEAR_NAME_CHECK {
                         seen.set = Some(self.names_into_set(seen));
@@ -633,17 +625,7 @@ impl<'t> Scanner<'t> {
     /// [`LINEAR_NAME_CHECK`] members (they leave the stack).
     #[cold]
     fn names_into_set(&mut self, seen: &Seen<'t>) -> HashSet<Cow<'t, str>> {
-        let shorts = seen
-            .short
-            .iter()
-            .zip(seen.short_len)
-            .take(usize::from(seen.shorts))
-            .map(|(prefix, len)| {
-                let bytes = prefix.to_le_bytes();
-                // The bytes of a whole name, taken from a `str`: valid UTF-8.
-                let name = bytes.get(..usize::from(len)).unwrap_or_default();
-                Cow::Owned(String::from_utf8_lossy(name).into_owned())
-            });
+        let shorts = seen.short.names().map(Cow::Owned);
         let stacked = self.names.drain(seen.start..).map(|n| n.name);
         shorts.chain(stacked).collect()
     }
@@ -717,22 +699,68 @@ struct Seen<'t> {
     set: Option<HashSet<Cow<'t, str>>>,
     bits: u64,
     count: usize,
-    short: [u64; SHORT_NAMES],
-    short_len: [u8; SHORT_NAMES],
-    shorts: u8,
+    short: ShortNames,
 }
 
-impl Seen<'_> {
-    /// Whether the short name with these bytes and length was recorded here.
+/// Up to [`SHORT_NAMES`] names of up to eight bytes, each kept whole, without allocating: a
+/// name that short is its [`Name::prefix`] (its bytes, zero-padded) and its length.
+struct ShortNames {
+    prefix: [u64; SHORT_NAMES],
+    len: [u8; SHORT_NAMES],
+    count: u8,
+}
+
+impl ShortNames {
+    const fn new() -> Self {
+        ShortNames {
+            prefix: [0; SHORT_NAMES],
+            len: [0; SHORT_NAMES],
+            count: 0,
+        }
+    }
+
+    /// Whether `name` is one of these.
     #[inline]
-    fn is_short_name(&self, prefix: u64, len: usize) -> bool {
+    fn contains(&self, name: &Name<'_>) -> bool {
+        let len = name.name.len();
         len <= 8
             && self
-                .short
+                .prefix
                 .iter()
-                .zip(self.short_len)
-                .take(usize::from(self.shorts))
-                .any(|(p, l)| *p == prefix && usize::from(l) == len)
+                .zip(self.len)
+                .take(usize::from(self.count))
+                .any(|(p, l)| *p == name.prefix && usize::from(l) == len)
+    }
+
+    /// Keeps `name`; `false` (and nothing kept) when it is longer than eight bytes or there is
+    /// no room left.
+    #[inline]
+    fn push(&mut self, name: &Name<'_>) -> bool {
+        let slot = usize::from(self.count);
+        match (self.prefix.get_mut(slot), self.len.get_mut(slot)) {
+            (Some(prefix), Some(len)) if name.name.len() <= 8 => {
+                *prefix = name.prefix;
+                // At most eight.
+                *len = name.name.len() as u8;
+                self.count += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The names, as strings.
+    fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.prefix
+            .iter()
+            .zip(self.len)
+            .take(usize::from(self.count))
+            .map(|(prefix, len)| {
+                let bytes = prefix.to_le_bytes();
+                // The bytes of a whole name, taken from a `str`: valid UTF-8.
+                let name = bytes.get(..usize::from(len)).unwrap_or_default();
+                String::from_utf8_lossy(name).into_owned()
+            })
     }
 }
 
@@ -776,8 +804,8 @@ pub(crate) fn scan_object<const N: usize>(
 }
 
 /// The shape almost every JWS header has, read without the general scanner: a flat object of
-/// at most eight members, every name and value a string without escapes, written without
-/// whitespace (`{"alg":"RS256","kid":"k1","typ":"JWT"}`).
+/// at most eight members with names of at most eight bytes, every name and value a string
+/// without escapes, written without whitespace (`{"alg":"RS256","kid":"k1","typ":"JWT"}`).
 ///
 /// `None` for anything else, including texts the scanner refuses (a repeated name, say): the
 /// caller then runs [`scan_object`], which decides and names the fault. For a text it accepts
@@ -789,7 +817,6 @@ pub(crate) fn scan_flat_strings<const N: usize>(
     text: &str,
     wanted: &Wanted<N>,
 ) -> Option<Scanned<N>> {
-    const MAX_MEMBERS: usize = 8;
     let bytes = text.as_bytes();
     /// The content range of the plain string whose opening quote is at `at`.
     #[inline(always)]
@@ -803,8 +830,7 @@ pub(crate) fn scan_flat_strings<const N: usize>(
     if bytes.first() != Some(&b'{') {
         return None;
     }
-    let mut names: [u64; MAX_MEMBERS] = [0; MAX_MEMBERS];
-    let mut count = 0;
+    let mut names = ShortNames::new();
     let mut captured = [const { None }; N];
     let mut pos = 1;
     loop {
@@ -813,17 +839,12 @@ pub(crate) fn scan_flat_strings<const N: usize>(
             return None;
         }
         let (start, end) = string(bytes, name_end.saturating_add(2))?;
-        // Names of up to eight bytes are told apart by their prefix and length alone; a
-        // longer one whose prefix matches an earlier name's is left to the scanner.
+        // At most eight names of up to eight bytes, each kept whole; anything else (a repeat,
+        // a longer name, a ninth member) is left to the scanner.
         let name = Name::new(Cow::Borrowed(text.get(name_start..name_end)?));
-        let key = name.prefix ^ ((name.name.len() as u64) << 56);
-        if count == MAX_MEMBERS || names.get(..count)?.contains(&key) {
+        if names.contains(&name) || !names.push(&name) {
             return None;
         }
-        if let Some(slot) = names.get_mut(count) {
-            *slot = key;
-        }
-        count += 1;
         if let Some(i) = name.position_in(&wanted.names, wanted.bits)
             && let Some(slot) = captured.get_mut(i)
         {
@@ -834,7 +855,7 @@ pub(crate) fn scan_flat_strings<const N: usize>(
             Some(b'}') if end.saturating_add(2) == bytes.len() => {
                 return Some(Scanned {
                     captured,
-                    members: count,
+                    members: usize::from(names.count),
                 });
             }
             _ => return None,

@@ -229,10 +229,7 @@ impl Verifier {
     ) -> Result<SessionClaims, TokenVerificationError> {
         if let Some(key) = self.static_uncached() {
             let fast = self.verify_static::<BoxedSessionClaims>(token, now, key);
-            return match fast_claims(fast) {
-                Some(result) => result,
-                None => self.claims_by_map(token),
-            };
+            return self.session_claims(token, fast);
         }
         if let Some(entry) = self.verify_cached(token, now).await? {
             // Built once per entry; a hit clones the typed claims, not the JSON map.
@@ -244,9 +241,23 @@ impl Verifier {
         let fast = self
             .verify_full::<BoxedSessionClaims>(token, now, None)
             .await;
-        match fast_claims(fast.map(|(verified, _)| verified)) {
-            Some(result) => result,
-            None => self.claims_by_map(token),
+        self.session_claims(token, fast.map(|(verified, _)| verified))
+    }
+
+    /// The session claims of the one-pass verification `fast` of `token` (the claims read
+    /// straight from the payload and built in their box: they are several hundred bytes, and
+    /// every move of the verification's state and result would copy them); when the token
+    /// verified but its claims do not fit [`SessionClaims`], from
+    /// [`claims_by_map`](Self::claims_by_map).
+    fn session_claims(
+        &self,
+        token: &str,
+        fast: Result<jwt_core::Verified<BoxedSessionClaims>, TokenVerificationError>,
+    ) -> Result<SessionClaims, TokenVerificationError> {
+        match fast {
+            Ok(verified) => Ok(*verified.into_claims().0),
+            Err(e) if is_claims_error(&e) => self.claims_by_map(token),
+            Err(e) => Err(e),
         }
     }
 
@@ -548,21 +559,6 @@ fn parse<'t, C: DeserializeOwned + 'static>(
             .and_then(Option::take)
             .ok_or(GaveUp)
     })
-}
-
-/// The session claims of the one-pass verification `fast` (the claims read straight from the
-/// payload and built in their box: they are several hundred bytes, and every move of the
-/// verification's state and result would copy them), or `None` when the token verified but
-/// its claims do not fit [`SessionClaims`]: then the map route decides (see
-/// [`Verifier::claims_by_map`]).
-fn fast_claims(
-    fast: Result<jwt_core::Verified<BoxedSessionClaims>, TokenVerificationError>,
-) -> Option<Result<SessionClaims, TokenVerificationError>> {
-    match fast {
-        Ok(verified) => Some(Ok(*verified.into_claims().0)),
-        Err(e) if is_claims_error(&e) => None,
-        Err(e) => Some(Err(e)),
-    }
 }
 
 /// Whether verification failed only because the verified claims do not fit the claims type.

@@ -5,9 +5,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use jwks::{JwkSet, KeyProvider, KeyRequest};
-use jwt_core::{
-    Algorithm, GaveUp, Limits, Prepared, Timestamp, UnverifiedToken, Validation, VerifyingKey,
-};
+use jwt_core::{Algorithm, GaveUp, Prepared, Timestamp, UnverifiedToken, Validation, VerifyingKey};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -445,8 +443,8 @@ impl Verifier {
         &self,
         token: &'t str,
     ) -> Result<Prepared<'t, C>, TokenVerificationError> {
-        let limits = self.inner.validation.limits();
-        let prepared = parse::<C>(token, limits).map_err(|e| self.token_error(token, e))?;
+        let prepared =
+            parse::<C>(&self.inner.validation, token).map_err(|e| self.token_error(token, e))?;
         if prepared.token().header().cat() == Some(error::M2M_TOKEN_CATEGORY) {
             return Err(error::invalid_category());
         }
@@ -543,15 +541,16 @@ impl Verifier {
 }
 
 /// Parses `token` and reads its payload into `C` in the same pass: the session claims by
-/// their own member reader, any other type by its `Deserialize`.
+/// their own member reader, any other type by its `Deserialize` (a header `rules` verified
+/// a token with before is not read again).
 fn parse<'t, C: DeserializeOwned + 'static>(
+    rules: &Validation,
     token: &'t str,
-    limits: &Limits,
 ) -> Result<Prepared<'t, C>, jwt_core::Error> {
     if TypeId::of::<C>() != TypeId::of::<BoxedSessionClaims>() {
-        return UnverifiedToken::prepare::<C>(token, limits);
+        return rules.prepare::<C>(token);
     }
-    UnverifiedToken::prepare_with(token, limits, |members| {
+    rules.prepare_with(token, |members| {
         // `C` is `BoxedSessionClaims` here.
         let mut claims = Some(BoxedSessionClaims::read(members)?);
         (&mut claims as &mut dyn Any)

@@ -112,6 +112,21 @@ impl Header {
         })
     }
 
+    /// A copy without the map of all parameters (built again on demand): the copy kept by
+    /// [`KnownHeaders`], cloned for every token that carries it.
+    fn without_members(&self) -> Header {
+        Header {
+            text: self.text.clone(),
+            alg: self.alg.clone(),
+            kid: self.kid.clone(),
+            typ: self.typ.clone(),
+            cty: self.cty.clone(),
+            cat: self.cat.clone(),
+            count: self.count,
+            members: OnceLock::new(),
+        }
+    }
+
     fn param<'s>(&'s self, t: &'s Option<Text>) -> Option<&'s str> {
         t.as_ref().map(|t| t.resolve(&self.text))
     }
@@ -186,6 +201,86 @@ impl fmt::Debug for Header {
     }
 }
 
+/// Longest header segment [`KnownHeaders`] keeps, in bytes. Real headers are well under it
+/// (`{"alg":"RS256","kid":"ins_…","typ":"JWT"}` encodes to about 80); a longer one is read
+/// every time.
+pub(crate) const MAX_KNOWN_HEADER_LEN: usize = 512;
+
+/// How many headers [`KnownHeaders`] keeps.
+pub(crate) const KNOWN_HEADERS: usize = 4;
+
+/// The headers of tokens a [`Validation`](crate::Validation) has verified, by their encoded
+/// segment, so that a token with the same header segment skips decoding and reading it: the
+/// same bytes always decode to the same header, so a clone is what reading it would give.
+///
+/// A header is kept only once a token carrying it has verified (signature and claims), so
+/// the slots hold headers of the issuer's own tokens, not whatever an attacker sends. The
+/// first [`KNOWN_HEADERS`] distinct ones stay for the life of the rules; any other header is
+/// read as before. Each slot is written once and read without a lock, so threads sharing the
+/// rules never contend for it.
+#[derive(Default)]
+pub(crate) struct KnownHeaders {
+    pub(crate) slots: [OnceLock<KnownHeader>; KNOWN_HEADERS],
+}
+
+pub(crate) struct KnownHeader {
+    segment: Box<str>,
+    pub(crate) header: Header,
+}
+
+impl KnownHeaders {
+    /// The header whose encoded segment is `segment`, if kept.
+    #[inline]
+    pub(crate) fn find(&self, segment: &str) -> Option<&Header> {
+        for slot in &self.slots {
+            let known = slot.get()?;
+            if *known.segment == *segment {
+                return Some(&known.header);
+            }
+        }
+        None
+    }
+
+    /// Keeps `header`, read from `segment`, if there is room and it is not kept already.
+    pub(crate) fn remember(&self, segment: &str, header: &Header) {
+        if segment.len() > MAX_KNOWN_HEADER_LEN {
+            return;
+        }
+        // Slots fill in order and are never emptied, so a kept header is met before the
+        // first empty slot, and is never kept twice (threads racing for a slot each see the
+        // one header that won it).
+        for slot in &self.slots {
+            let known = slot.get_or_init(|| KnownHeader {
+                segment: segment.into(),
+                header: header.without_members(),
+            });
+            if *known.segment == *segment {
+                return;
+            }
+        }
+    }
+
+    /// How many headers are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.get().is_some()).count()
+    }
+}
+
+impl Clone for KnownHeaders {
+    /// A clone starts empty: it may be given other limits.
+    fn clone(&self) -> Self {
+        KnownHeaders::default()
+    }
+}
+
+impl fmt::Debug for KnownHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KnownHeaders")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
 /// How much of the payload parsing prepares.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PayloadMode {
@@ -217,7 +312,7 @@ impl Payload {
     /// (or, for a `C` the text does not fit, only checked: `C`'s error is reported after the
     /// signature verifies, from serde_json).
     #[inline]
-    fn prepare<C: DeserializeOwned + 'static>(
+    pub(crate) fn prepare<C: DeserializeOwned + 'static>(
         text: String,
         max_depth: u32,
     ) -> Result<(Payload, Option<C>), Error> {
@@ -239,7 +334,7 @@ impl Payload {
 
     /// Like [`prepare`](Self::prepare), `C` read by `read` in the one pass.
     #[inline]
-    fn prepare_with<C>(
+    pub(crate) fn prepare_with<C>(
         text: String,
         max_depth: u32,
         read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
@@ -322,6 +417,9 @@ pub struct UnverifiedToken<'a> {
     pub(crate) header: Header,
     pub(crate) payload: Payload,
     signature: Vec<u8>,
+    /// Whether the header was taken from [`KnownHeaders`] instead of being read (nothing
+    /// to remember then).
+    pub(crate) header_known: bool,
 }
 
 impl<'a> UnverifiedToken<'a> {
@@ -393,9 +491,13 @@ impl<'a> UnverifiedToken<'a> {
         token: &'a str,
         limits: &Limits,
     ) -> Result<Prepared<'a, C>, Error> {
-        Self::parse_with(token, limits, Payload::prepare::<C>, |token, claims| {
-            Prepared { token, claims }
-        })
+        Self::parse_with(
+            token,
+            limits,
+            None,
+            Payload::prepare::<C>,
+            |token, claims| Prepared { token, claims },
+        )
     }
 
     /// Like [`prepare`](Self::prepare), with `read` building `C` from the payload's members
@@ -453,6 +555,7 @@ impl<'a> UnverifiedToken<'a> {
         Self::parse_with(
             token,
             limits,
+            None,
             |text, depth| Payload::prepare_with(text, depth, read),
             |token, claims| Prepared { token, claims },
         )
@@ -467,16 +570,18 @@ impl<'a> UnverifiedToken<'a> {
             PayloadMode::Map => Payload::prepare::<Map<String, Value>>(text, max_depth),
             PayloadMode::Scan => Payload::scanned(text, max_depth).map(|payload| (payload, None)),
         };
-        Self::parse_with(token, limits, payload, |token, _| token)
+        Self::parse_with(token, limits, None, payload, |token, _| token)
     }
 
     /// The parse itself, with `payload` deciding how the decoded payload text is read, and
     /// `finish` building the result from the token and what `payload` gave beside it (in
-    /// place: the parsed token is several hundred bytes, and each re-wrapping copied it).
+    /// place: the parsed token is several hundred bytes, and each re-wrapping copied it). A
+    /// header segment found in `known` is taken from there instead of being read.
     #[inline]
-    fn parse_with<T, R>(
+    pub(crate) fn parse_with<T, R>(
         token: &'a str,
         limits: &Limits,
+        known: Option<&KnownHeaders>,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
         finish: impl FnOnce(Self, T) -> R,
     ) -> Result<R, Error> {
@@ -504,7 +609,7 @@ impl<'a> UnverifiedToken<'a> {
         ) else {
             return Err(Error::MalformedSegments);
         };
-        Self::parse_segments(token, [h, p, s], limits, payload, finish).map_err(|e| {
+        Self::parse_segments(token, [h, p, s], limits, known, payload, finish).map_err(|e| {
             if p.contains('.') {
                 Error::MalformedSegments
             } else {
@@ -519,18 +624,35 @@ impl<'a> UnverifiedToken<'a> {
         token: &'a str,
         [h, p, s]: [&'a str; 3],
         limits: &Limits,
+        known: Option<&KnownHeaders>,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
         finish: impl FnOnce(Self, T) -> R,
     ) -> Result<R, Error> {
-        let header_text = utf8(b64(h, Part::Header)?, Part::Header)?;
-        let header = match scan_flat_strings(&header_text, &HEADER_WANTED) {
-            Some(header) => header,
-            None => scan_object(&header_text, Part::Header, limits.max_depth, &HEADER_WANTED)?,
+        // A header segment read before (the same bytes decode to the same header) is cloned;
+        // any other is decoded and scanned now, and its parameters checked after the payload
+        // and the signature have decoded, as always.
+        enum Read {
+            Known(Header),
+            Scanned(String, Scanned<7>),
+        }
+        let header = match known.and_then(|k| k.find(h)) {
+            Some(header) => Read::Known(header.clone()),
+            None => {
+                let text = utf8(b64(h, Part::Header)?, Part::Header)?;
+                let scanned = match scan_flat_strings(&text, &HEADER_WANTED) {
+                    Some(scanned) => scanned,
+                    None => scan_object(&text, Part::Header, limits.max_depth, &HEADER_WANTED)?,
+                };
+                Read::Scanned(text, scanned)
+            }
         };
         let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
         let (payload, extra) = payload(payload_text, limits.max_depth)?;
         let signature = b64(s, Part::Signature)?;
-        let header = Header::from_scan(header_text, header)?;
+        let (header, header_known) = match header {
+            Read::Known(header) => (header, true),
+            Read::Scanned(text, scanned) => (Header::from_scan(text, scanned)?, false),
+        };
         // h.len() + 1 + p.len() <= token.len(), so the slice is in bounds.
         let signing_input = token
             .get(..h.len().saturating_add(1).saturating_add(p.len()))
@@ -541,6 +663,7 @@ impl<'a> UnverifiedToken<'a> {
                 header,
                 payload,
                 signature,
+                header_known,
             },
             extra,
         ))
@@ -571,6 +694,12 @@ impl<'a> UnverifiedToken<'a> {
     pub fn verify_signature(&self, key: &VerifyingKey) -> Result<(), Error> {
         let alg = self.header.algorithm()?;
         key.verify_signature(alg, self.signing_input.as_bytes(), &self.signature)
+    }
+
+    /// The header's encoded segment (the signing input up to its dot).
+    pub(crate) fn header_segment(&self) -> &'a str {
+        let end = memchr::memchr(b'.', self.signing_input.as_bytes()).unwrap_or(0);
+        self.signing_input.get(..end).unwrap_or_default()
     }
 
     pub(crate) fn payload_parts(&self) -> &Payload {

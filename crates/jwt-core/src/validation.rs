@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Claim, Error};
 use crate::json::Scalar;
-use crate::token::{Header, Limits, Payload, Prepared, UnverifiedToken};
+use crate::json::{GaveUp, MemberReader};
+use crate::token::{Header, KnownHeaders, Limits, Payload, Prepared, UnverifiedToken};
 use crate::{Algorithm, AlgorithmSet, Claims, Timestamp, VerifyingKey};
 
 /// Default leeway for time claims, in milliseconds (5 s).
@@ -21,6 +22,11 @@ pub const DEFAULT_LEEWAY_MS: i64 = 5_000;
 ///
 /// Claims are checked in a fixed order — `sub`, `aud`, `azp`, `iss`, `exp`, `nbf`, `iat` —
 /// and the first failure is reported, so a facade can reproduce another verifier's order.
+///
+/// Rules are meant to be built once and shared (they are `Sync`): they remember the headers
+/// of the first few tokens they verified, so that later tokens with the same header segment
+/// — every token of one issuer and key, typically — skip decoding and reading it (see
+/// [`prepare`](Self::prepare)). A clone starts without them.
 ///
 /// ```
 /// use jwt_core::{Algorithm, Validation};
@@ -43,6 +49,7 @@ pub struct Validation {
     header_types: Vec<String>,
     require_typ: bool,
     limits: Limits,
+    known: KnownHeaders,
 }
 
 impl Validation {
@@ -60,6 +67,7 @@ impl Validation {
             header_types: Vec::new(),
             require_typ: false,
             limits: Limits::default(),
+            known: KnownHeaders::default(),
         }
     }
 
@@ -140,6 +148,8 @@ impl Validation {
     #[must_use]
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        // A header read under other limits might not be read under these.
+        self.known = KnownHeaders::default();
         self
     }
 
@@ -184,8 +194,64 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
-        let prepared = UnverifiedToken::prepare::<C>(token, &self.limits)?;
+        let prepared = self.prepare::<C>(token)?;
         self.verify_prepared(prepared, key, now)
+    }
+
+    /// [`UnverifiedToken::prepare`] under these rules' limits, skipping the header's decoding
+    /// and reading when its segment is one these rules have verified a token with: the
+    /// parsed token, the errors and their order are the same either way. Verify the result
+    /// with [`verify_prepared`](Self::verify_prepared).
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let now = Timestamp::from_unix_seconds(1_300_819_000);
+    /// for _ in 0..2 {
+    ///     // The second time, the header is the one the first verification kept.
+    ///     let prepared = rules.prepare::<Claims>(token)?;
+    ///     assert_eq!(prepared.token().header().typ(), Some("JWT"));
+    ///     let ok = rules.verify_prepared(prepared, &key, now)?;
+    ///     assert_eq!(ok.claims().iss(), Some("joe"));
+    /// }
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn prepare<'a, C: DeserializeOwned + 'static>(
+        &self,
+        token: &'a str,
+    ) -> Result<Prepared<'a, C>, Error> {
+        UnverifiedToken::parse_with(
+            token,
+            &self.limits,
+            Some(&self.known),
+            Payload::prepare::<C>,
+            |token, claims| Prepared { token, claims },
+        )
+    }
+
+    /// [`UnverifiedToken::prepare_with`] under these rules' limits, with the header skipped
+    /// as [`prepare`](Self::prepare) skips it.
+    #[inline]
+    pub fn prepare_with<'a, C: DeserializeOwned + 'static>(
+        &self,
+        token: &'a str,
+        read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
+    ) -> Result<Prepared<'a, C>, Error> {
+        UnverifiedToken::parse_with(
+            token,
+            &self.limits,
+            Some(&self.known),
+            |text, depth| Payload::prepare_with(text, depth, read),
+            |token, claims| Prepared { token, claims },
+        )
     }
 
     /// Like [`verify`](Self::verify), for a token prepared with
@@ -201,6 +267,11 @@ impl Validation {
         let alg = self.check_parsed(prepared.token(), key, now)?;
         // Taken apart in place: only the header and the claims move, into the result (the
         // payload text is dropped where it lies, unless the claims must be read from it).
+        if !prepared.token.header_known {
+            // Verified: the header is the issuer's, worth remembering.
+            let segment = prepared.token.header_segment();
+            self.known.remember(segment, &prepared.token.header);
+        }
         let claims = match prepared.claims {
             Some(claims) => claims,
             None => into_claims(prepared.token.payload)?,
@@ -929,5 +1000,165 @@ mod tests {
             check(&iss, json!({"sub":"u","exp":1e10}), 0).unwrap_err(),
             Error::InvalidIssuer { iss: None }
         );
+    }
+
+    /// An HS256 token with the given header and payload texts, signed with `[7; 32]`
+    /// (`good`) or with another key.
+    fn signed(header: &str, payload: &str, good: bool) -> String {
+        let input = format!("{}.{}", enc(header), enc(payload));
+        let secret = if good { [7; 32] } else { [8; 32] };
+        let tag = ring::hmac::sign(
+            &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
+            input.as_bytes(),
+        );
+        format!("{input}.{}", enc_bytes(tag.as_ref()))
+    }
+
+    /// Every header kept, by its kid.
+    fn kept_kids(v: &Validation) -> Vec<Option<String>> {
+        let mut kids = Vec::new();
+        for n in 0..8 {
+            let header = format!(r#"{{"alg":"HS256","kid":"k{n}"}}"#);
+            if let Some(h) = v.known.find(&enc(&header)) {
+                kids.push(h.kid().map(str::to_owned));
+            }
+        }
+        kids
+    }
+
+    #[test]
+    fn headers_are_kept_only_once_a_token_with_them_verified() {
+        let key = VerifyingKey::hmac(&[7; 32]).unwrap();
+        let v = Validation::new([Algorithm::HS256]).require_exp(false);
+        let now = Timestamp::from_unix_seconds(0);
+        let k0 = r#"{"alg":"HS256","kid":"k0"}"#;
+        // A bad signature, then a claims fault: nothing kept.
+        let e = v.verify::<Claims>(&signed(k0, r#"{"sub":"u"}"#, false), &key, now);
+        assert_eq!(e.unwrap_err().code(), "invalid-signature");
+        let e = v.verify::<Claims>(&signed(k0, r#"{"sub":1}"#, true), &key, now);
+        assert_eq!(e.unwrap_err().code(), "invalid-claim-type");
+        // Refused by the header rules: nothing kept.
+        let typed = v.clone().with_header_types(["JWT"]).require_typ(true);
+        let e = typed.verify::<Claims>(&signed(k0, r#"{"sub":"u"}"#, true), &key, now);
+        assert_eq!(e.unwrap_err().code(), "invalid-type");
+        assert_eq!((v.known.len(), typed.known.len()), (0, 0));
+        // Verified: kept, once however often it verifies.
+        for _ in 0..3 {
+            let ok = v.verify::<Claims>(&signed(k0, r#"{"sub":"u"}"#, true), &key, now);
+            assert_eq!(ok.unwrap().header().kid(), Some("k0"));
+        }
+        assert_eq!(kept_kids(&v), [Some("k0".to_owned())]);
+    }
+
+    #[test]
+    fn a_kept_header_gives_the_same_token_and_the_same_errors() {
+        let key = VerifyingKey::hmac(&[7; 32]).unwrap();
+        let v = Validation::new([Algorithm::HS256]).require_exp(false);
+        let now = Timestamp::from_unix_seconds(0);
+        let header = r#"{"alg":"HS256","kid":"k1","typ":"JWT","x":[1,{"y":"\u00e9"}]}"#;
+        v.verify::<Claims>(&signed(header, r#"{"sub":"u"}"#, true), &key, now)
+            .unwrap();
+        assert_eq!(v.known.len(), 1);
+        // Rules that have kept nothing (a clone starts empty).
+        let fresh = || v.clone();
+        let cases = [
+            (r#"{"sub":"v"}"#, true),
+            (r#"{"sub":"v"}"#, false),
+            (r#"{"sub":"v","sub":"w"}"#, true),
+            (r#"{"sub":"v""#, true),
+            (r#"{"sub":"v","exp":1}"#, true),
+        ];
+        for (payload, good) in cases {
+            let token = signed(header, payload, good);
+            let kept = v.prepare::<Claims>(&token);
+            let read = fresh().prepare::<Claims>(&token);
+            match (&kept, &read) {
+                (Ok(kept), Ok(read)) => {
+                    assert!(kept.token().header_known, "{payload}");
+                    assert!(!read.token().header_known, "{payload}");
+                    let (k, r) = (kept.token().header(), read.token().header());
+                    assert_eq!(k, r);
+                    assert_eq!(
+                        (k.kid(), k.typ(), k.alg_name()),
+                        (Some("k1"), Some("JWT"), "HS256")
+                    );
+                    assert_eq!(k.get("x"), Some(&json!([1, {"y": "é"}])));
+                }
+                (Err(kept), Err(read)) => assert_eq!(kept.code(), read.code(), "{payload}"),
+                _ => panic!("{payload}: {kept:?} vs {read:?}"),
+            }
+            let kept = v.verify::<Claims>(&token, &key, now).map(|_| ());
+            let read = fresh().verify::<Claims>(&token, &key, now).map(|_| ());
+            assert_eq!(
+                kept.map_err(|e| e.code()),
+                read.map_err(|e| e.code()),
+                "{payload}"
+            );
+        }
+        // A token whose header differs by one byte is read, not given the kept one.
+        let other = signed(&header.replace("k1", "k2"), r#"{"sub":"v"}"#, true);
+        let read = v.prepare::<Claims>(&other).unwrap();
+        assert!(!read.token().header_known);
+        assert_eq!(read.token().header().kid(), Some("k2"));
+    }
+
+    #[test]
+    fn a_few_short_headers_are_kept_and_clones_and_new_limits_start_empty() {
+        let key = VerifyingKey::hmac(&[7; 32]).unwrap();
+        let v = Validation::new([Algorithm::HS256]).require_exp(false);
+        let now = Timestamp::from_unix_seconds(0);
+        // Too long to keep (the segment is over MAX_KNOWN_HEADER_LEN), though it verifies.
+        let long = format!(r#"{{"alg":"HS256","pad":"{}"}}"#, "p".repeat(400));
+        assert!(enc(&long).len() > crate::token::MAX_KNOWN_HEADER_LEN);
+        v.verify::<Claims>(&signed(&long, r#"{"sub":"u"}"#, true), &key, now)
+            .unwrap();
+        assert_eq!(v.known.len(), 0);
+        for n in 0..6 {
+            let header = format!(r#"{{"alg":"HS256","kid":"k{n}"}}"#);
+            let ok = v.verify::<Claims>(&signed(&header, r#"{"sub":"u"}"#, true), &key, now);
+            assert_eq!(ok.unwrap().header().kid(), Some(format!("k{n}").as_str()));
+        }
+        let first: Vec<_> = (0..crate::token::KNOWN_HEADERS)
+            .map(|n| Some(format!("k{n}")))
+            .collect();
+        assert_eq!(kept_kids(&v), first);
+        // Headers past the first few are still read, and verify.
+        let k5 = signed(r#"{"alg":"HS256","kid":"k5"}"#, r#"{"sub":"u"}"#, true);
+        let ok = v.verify::<Claims>(&k5, &key, now).unwrap();
+        assert_eq!(ok.header().kid(), Some("k5"));
+        assert_eq!(v.clone().known.len(), 0);
+        let limited = v.clone().with_limits(Limits::default());
+        assert_eq!(limited.known.len(), 0);
+    }
+
+    #[test]
+    fn threads_racing_keep_each_header_once() {
+        let key = VerifyingKey::hmac(&[7; 32]).unwrap();
+        let now = Timestamp::from_unix_seconds(0);
+        for _ in 0..20 {
+            let v = Validation::new([Algorithm::HS256]).require_exp(false);
+            std::thread::scope(|scope| {
+                for t in 0..4 {
+                    let (v, key) = (&v, &key);
+                    scope.spawn(move || {
+                        for n in [t % 3, (t + 1) % 3, 5, t % 3] {
+                            let header = format!(r#"{{"alg":"HS256","kid":"k{n}"}}"#);
+                            let token = signed(&header, r#"{"sub":"u"}"#, true);
+                            let ok = v.verify::<Claims>(&token, key, now).unwrap();
+                            assert_eq!(ok.header().kid(), Some(format!("k{n}").as_str()));
+                        }
+                    });
+                }
+            });
+            // Four distinct headers (k0, k1, k2, k5), each kept once, in whatever order.
+            let mut kids: Vec<String> = v
+                .known
+                .slots
+                .iter()
+                .filter_map(|s| s.get()?.header.kid().map(str::to_owned))
+                .collect();
+            kids.sort();
+            assert_eq!(kids, ["k0", "k1", "k2", "k5"]);
+        }
     }
 }

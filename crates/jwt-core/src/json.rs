@@ -1388,6 +1388,38 @@ mod tests {
     }
 
     #[test]
+    fn optional_str_borrows_plain_strings_and_unescapes_the_rest() {
+        let read = |m: &mut MemberReader<'_, '_>| {
+            let mut got = Vec::new();
+            while m.next_name()?.is_some() {
+                got.push(
+                    m.optional_str()?
+                        .map(|s| (matches!(s, Cow::Borrowed(_)), s.into_owned())),
+                );
+            }
+            Ok(got)
+        };
+        let text = r#"{"a":"x","b":"\u0078\"","n":null,"long_name_x":"é"}"#;
+        let t = read_object::<_, 4>(text, 8, &Wanted::new(&["a", "b", "long_name_x", "n"]), read);
+        let got = t.expect("valid text").value;
+        assert_eq!(
+            got,
+            [
+                Some((true, "x".to_owned())),
+                Some((false, "x\"".to_owned())),
+                None,
+                Some((true, "é".to_owned())),
+            ]
+        );
+        // Anything but a string or null gives up.
+        for text in [r#"{"a":1}"#, r#"{"a":["x"]}"#, r#"{"a":true}"#] {
+            assert!(
+                read_object::<_, 4>(text, 8, &Wanted::new(&["a", "b", "c", "d"]), read).is_none()
+            );
+        }
+    }
+
+    #[test]
     fn agrees_with_the_tree_parser_on_edge_cases() {
         let cases = [
             r#"{}"#,

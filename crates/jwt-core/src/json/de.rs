@@ -523,6 +523,43 @@ impl<'t> MemberReader<'_, 't> {
     /// `null` (`None`), as serde reads an `Option<String>`; anything else is [`GaveUp`].
     #[inline]
     pub fn optional_string(&mut self) -> Result<Option<String>, GaveUp> {
+        Ok(self.optional_str()?.map(Cow::into_owned))
+    }
+
+    /// Like [`optional_string`](Self::optional_string), without a copy when it can: a string
+    /// written without escapes is borrowed from the payload text, an escaped one is unescaped
+    /// into a `String`.
+    ///
+    /// ```
+    /// use std::borrow::Cow;
+    /// use jwt_core::{Algorithm, GaveUp, MemberReader, Timestamp, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// /// The issuer, and whether it came without a copy.
+    /// fn issuer(m: &mut MemberReader<'_, '_>) -> Result<(String, bool), GaveUp> {
+    ///     let mut iss = None;
+    ///     while let Some(name) = m.next_name()? {
+    ///         match &*name {
+    ///             "iss" => iss = m.optional_str()?,
+    ///             _ => m.value::<serde::de::IgnoredAny>().map(drop)?,
+    ///         }
+    ///     }
+    ///     let iss = iss.ok_or(GaveUp)?;
+    ///     Ok((iss.to_string(), matches!(iss, Cow::Borrowed(_))))
+    /// }
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let prepared = rules.prepare_with(token, issuer)?;
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let ok = rules.verify_prepared(prepared, &key, Timestamp::from_unix_seconds(1_300_819_000))?;
+    /// assert_eq!(ok.claims(), &("joe".to_owned(), true));
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn optional_str(&mut self) -> Result<Option<Cow<'t, str>>, GaveUp> {
         let r = &mut *self.r;
         if r.failed {
             return Err(GaveUp);
@@ -531,7 +568,7 @@ impl<'t> MemberReader<'_, 't> {
         let pending = self.pending.take();
         let (value, scalar) = match r.sc.peek() {
             Some(b'"') => {
-                let s = r.string_grabbed(pending.is_some())?.into_owned();
+                let s = r.string_grabbed(pending.is_some())?;
                 (Some(s), r.grabbed.take())
             }
             Some(b'n') => {

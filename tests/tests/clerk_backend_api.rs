@@ -118,7 +118,7 @@ async fn verifies_with_keys_from_the_backend_api_and_caches_them() {
     let debug = format!("{v:?} {:?}", options(&api, SECRET));
     assert!(!debug.contains(SECRET), "{debug}");
     let claims = v.verify_at(&token("ins_a"), now()).await.unwrap();
-    assert_eq!(claims.sub, "user_2abc3def4ghi5jkl6mno7pqr8st");
+    assert_eq!(claims.sub(), "user_2abc3def4ghi5jkl6mno7pqr8st");
     assert!(v.verify_at(&token("ins_b"), now()).await.is_ok());
     assert!(v.verify_at(&token("ins_a"), now()).await.is_ok());
     assert_eq!(api.requests(), 1, "one fetch serves every later token");

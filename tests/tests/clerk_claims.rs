@@ -35,7 +35,7 @@ async fn a_v2_session_token_to_its_auth_object() {
     p["metadata"] = json!({"plan": "gold"});
     let claims = verifier().verify_at(&sign(&p), now()).await.unwrap();
     assert!(claims.is_v2());
-    assert_eq!(claims.other["metadata"], json!({"plan": "gold"}));
+    assert_eq!(claims.other()["metadata"], json!({"plan": "gold"}));
     let auth = AuthObject::from_claims(&claims).unwrap();
     assert_eq!(auth.user_id, "user_2abc3def4ghi5jkl6mno7pqr8st");
     assert_eq!(

@@ -744,9 +744,9 @@ async fn success_returns_the_payload_unchanged() {
         "member order is kept"
     );
     let claims = v.verify_at(&t, now()).await.unwrap();
-    assert_eq!(claims.sub, "user_2abc3def4ghi5jkl6mno7pqr8st");
-    assert_eq!(claims.exp, NOW_S + 59);
-    assert_eq!(claims.other["custom"], json!({"nested": [1, 2.5, "x"]}));
+    assert_eq!(claims.sub(), "user_2abc3def4ghi5jkl6mno7pqr8st");
+    assert_eq!(claims.exp(), NOW_S + 59);
+    assert_eq!(claims.other()["custom"], json!({"nested": [1, 2.5, "x"]}));
     let one_off = verify_token_at(&t, &options, now()).await.unwrap();
     assert_eq!(one_off, claims);
     // Clerk's PEM path ignores the kid; so do we.

@@ -78,14 +78,14 @@ impl AuthObject {
     /// without a scope (`o:`, `u:`, `ou:`, `uo:`), where Clerk throws as well.
     pub fn from_claims(claims: &SessionClaims) -> Result<AuthObject, InvalidFeatureClaim> {
         let (org_id, org_role, org_slug, org_permissions) = if claims.is_v2() {
-            match &claims.o {
+            match claims.o() {
                 Some(o) => {
                     let role = o
                         .rol
                         .as_deref()
                         .filter(|r| !r.is_empty())
                         .map(|r| format!("org:{r}"));
-                    let features = org_features(claims.fea.as_deref())?;
+                    let features = org_features(claims.fea())?;
                     let permissions = expand_org_permissions(
                         &features,
                         o.per.as_deref().unwrap_or_default(),
@@ -97,22 +97,22 @@ impl AuthObject {
             }
         } else {
             (
-                claims.org_id.clone(),
-                claims.org_role.clone(),
-                claims.org_slug.clone(),
-                claims.org_permissions.clone(),
+                claims.org_id().map(str::to_owned),
+                claims.org_role().map(str::to_owned),
+                claims.org_slug().map(str::to_owned),
+                claims.org_permissions().map(<[String]>::to_vec),
             )
         };
         Ok(AuthObject {
-            session_id: claims.sid.clone(),
-            session_status: claims.sts.clone(),
-            user_id: claims.sub.clone(),
-            actor: claims.act.clone(),
+            session_id: claims.sid().map(str::to_owned),
+            session_status: claims.sts().map(str::to_owned),
+            user_id: claims.sub().to_owned(),
+            actor: claims.act().cloned(),
             org_id,
             org_role,
             org_slug,
             org_permissions,
-            factor_verification_age: claims.fva,
+            factor_verification_age: claims.fva(),
         })
     }
 }

@@ -6,7 +6,8 @@ use std::borrow::Cow;
 
 use jwt_core::{GaveUp, MemberReader};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
 /// The claims of a Clerk session token (versions 1 and 2), with every other claim kept in
@@ -19,74 +20,190 @@ use serde_json::{Map, Number, Value};
 ///
 /// `exp`, `iat` and `nbf` are whole seconds (fractions truncated, as verification does).
 ///
-/// Deserializing reads the payload in one pass, sorting each member into its field or into
+/// The claims are read through methods named after them. The string claims are kept in one
+/// buffer, back to back, so reading a session token's claims allocates once for all of them
+/// and cloning the claims (a token-cache hit) copies one buffer instead of each string.
+/// Deserializing reads the payload in one pass, sorting each member into its claim or into
 /// `other` (in the payload's order) as it comes: no intermediate map of all claims.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Serializing writes the claims that are present, in the order of the methods below, then
+/// `other`.
+///
+/// ```
+/// use clerk_verify::SessionClaims;
+/// let claims: SessionClaims = serde_json::from_str(
+///     r#"{"sub":"user_1","exp":1700000060,"sid":"sess_1","v":2,"fva":[0,-1],"custom":true}"#,
+/// )?;
+/// assert_eq!((claims.sub(), claims.sid(), claims.exp()), ("user_1", Some("sess_1"), 1_700_000_060));
+/// assert!(claims.is_v2() && claims.azp().is_none());
+/// assert_eq!(claims.other()["custom"], true);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SessionClaims {
-    /// The user id (`user_…`).
-    pub sub: String,
-    /// The session id (`sess_…`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
-    /// The authorized party: the origin of the frontend that requested the token.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub azp: Option<String>,
-    /// The issuer: the instance's Frontend API URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
-    /// Expiry, seconds since the epoch.
-    pub exp: i64,
-    /// Issued at, seconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub iat: Option<i64>,
-    /// Not before, seconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nbf: Option<i64>,
-    /// The token id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub jti: Option<String>,
-    /// The actor, when the session is an impersonation.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub act: Option<Actor>,
-    /// Factor verification age: minutes since the first and second factor were verified
-    /// (`-1` when never).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fva: Option<[i64; 2]>,
-    /// The session status (`active`, `pending`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sts: Option<String>,
-    /// The session token version: absent for v1, `2` for v2. Kept as any JSON value, as
-    /// Clerk reads it (only the number 2 means version 2).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub v: Option<Value>,
-    /// v2: the active organization, in compact form.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub o: Option<OrgClaims>,
-    /// v2: the plans, comma-separated scoped ids (`u:free,o:pro`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pla: Option<String>,
-    /// v2: the features, comma-separated scoped ids (`o:dashboard,u:export`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fea: Option<String>,
-    /// v1: the active organization's id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_id: Option<String>,
-    /// v1: the active organization's slug.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_slug: Option<String>,
-    /// v1: the user's role in the active organization (`org:admin`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_role: Option<String>,
-    /// v1: the user's permissions in the active organization.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_permissions: Option<Vec<String>>,
-    /// Every other claim (`aud`, custom session claims…), unchanged.
-    #[serde(flatten)]
-    pub other: Map<String, Value>,
+    /// The string claims' contents, back to back; each is a [`Span`] of it.
+    text: String,
+    sub: Span,
+    sid: Option<Span>,
+    azp: Option<Span>,
+    iss: Option<Span>,
+    exp: i64,
+    iat: Option<i64>,
+    nbf: Option<i64>,
+    jti: Option<Span>,
+    /// Boxed, as `o`: rarely present, and the claims are moved several times per verification.
+    act: Option<Box<Actor>>,
+    fva: Option<[i64; 2]>,
+    sts: Option<Span>,
+    v: Option<Value>,
+    o: Option<Box<OrgClaims>>,
+    pla: Option<Span>,
+    fea: Option<Span>,
+    org_id: Option<Span>,
+    org_slug: Option<Span>,
+    org_role: Option<Span>,
+    org_permissions: Option<Vec<String>>,
+    other: Map<String, Value>,
+}
+
+/// A string claim's place in [`SessionClaims`]' text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// Appends `s` to the claims' text; its place there.
+fn put<E: de::Error>(text: &mut String, s: &str) -> Result<Span, E> {
+    let start = text.len();
+    let end = start.saturating_add(s.len());
+    match (u32::try_from(start), u32::try_from(end)) {
+        (Ok(start), Ok(end)) => {
+            text.push_str(s);
+            Ok(Span { start, end })
+        }
+        _ => Err(E::custom("the string claims are longer than 4 GiB")),
+    }
 }
 
 impl SessionClaims {
+    fn str(&self, span: Span) -> &str {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or_default()
+    }
+
+    fn opt(&self, span: Option<Span>) -> Option<&str> {
+        span.map(|s| self.str(s))
+    }
+
+    /// The user id (`sub`, `user_…`).
+    pub fn sub(&self) -> &str {
+        self.str(self.sub)
+    }
+
+    /// The session id (`sid`, `sess_…`).
+    pub fn sid(&self) -> Option<&str> {
+        self.opt(self.sid)
+    }
+
+    /// The authorized party (`azp`): the origin of the frontend that requested the token.
+    pub fn azp(&self) -> Option<&str> {
+        self.opt(self.azp)
+    }
+
+    /// The issuer (`iss`): the instance's Frontend API URL.
+    pub fn iss(&self) -> Option<&str> {
+        self.opt(self.iss)
+    }
+
+    /// Expiry (`exp`), seconds since the epoch.
+    pub fn exp(&self) -> i64 {
+        self.exp
+    }
+
+    /// Issued at (`iat`), seconds since the epoch.
+    pub fn iat(&self) -> Option<i64> {
+        self.iat
+    }
+
+    /// Not before (`nbf`), seconds since the epoch.
+    pub fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+
+    /// The token id (`jti`).
+    pub fn jti(&self) -> Option<&str> {
+        self.opt(self.jti)
+    }
+
+    /// The actor (`act`), when the session is an impersonation.
+    pub fn act(&self) -> Option<&Actor> {
+        self.act.as_deref()
+    }
+
+    /// Factor verification age (`fva`): minutes since the first and second factor were
+    /// verified (`-1` when never).
+    pub fn fva(&self) -> Option<[i64; 2]> {
+        self.fva
+    }
+
+    /// The session status (`sts`: `active`, `pending`).
+    pub fn sts(&self) -> Option<&str> {
+        self.opt(self.sts)
+    }
+
+    /// The session token version (`v`): absent for v1, `2` for v2. Kept as any JSON value,
+    /// as Clerk reads it (only the number 2 means version 2, see [`is_v2`](Self::is_v2)).
+    pub fn v(&self) -> Option<&Value> {
+        self.v.as_ref()
+    }
+
+    /// v2: the active organization (`o`), in compact form.
+    pub fn o(&self) -> Option<&OrgClaims> {
+        self.o.as_deref()
+    }
+
+    /// v2: the plans (`pla`), comma-separated scoped ids (`u:free,o:pro`).
+    pub fn pla(&self) -> Option<&str> {
+        self.opt(self.pla)
+    }
+
+    /// v2: the features (`fea`), comma-separated scoped ids (`o:dashboard,u:export`).
+    pub fn fea(&self) -> Option<&str> {
+        self.opt(self.fea)
+    }
+
+    /// v1: the active organization's id (`org_id`).
+    pub fn org_id(&self) -> Option<&str> {
+        self.opt(self.org_id)
+    }
+
+    /// v1: the active organization's slug (`org_slug`).
+    pub fn org_slug(&self) -> Option<&str> {
+        self.opt(self.org_slug)
+    }
+
+    /// v1: the user's role in the active organization (`org_role`, `org:admin`).
+    pub fn org_role(&self) -> Option<&str> {
+        self.opt(self.org_role)
+    }
+
+    /// v1: the user's permissions in the active organization (`org_permissions`).
+    pub fn org_permissions(&self) -> Option<&[String]> {
+        self.org_permissions.as_deref()
+    }
+
+    /// Every other claim (`aud`, custom session claims…), unchanged, in the payload's order.
+    pub fn other(&self) -> &Map<String, Value> {
+        &self.other
+    }
+
+    /// Every other claim, by value.
+    pub fn into_other(self) -> Map<String, Value> {
+        self.other
+    }
+
     /// Builds the claims from a verified payload already held as a map (the token cache's
     /// entries) by moving each member into its field: the same result as the `Deserialize`
     /// impl gives for the same members. One pass sorts the members into the documented claims
@@ -120,12 +237,15 @@ impl SessionClaims {
                 }
             }
         }
-        fn string((v, k): (Option<Value>, &str)) -> Result<Option<String>, String> {
-            match v {
-                Some(Value::String(s)) => Ok(Some(s)),
-                other => any((other, k)),
-            }
-        }
+        let mut text = String::new();
+        let mut string = |(v, k): (Option<Value>, &str)| -> Result<Option<Span>, String> {
+            let s = match v {
+                Some(Value::String(s)) => Some(s),
+                other => any::<String>((other, k))?,
+            };
+            s.map(|s| put::<serde_json::Error>(&mut text, &s).map_err(|e| e.to_string()))
+                .transpose()
+        };
         fn time((v, k): (Option<Value>, &str)) -> Result<Option<i64>, String> {
             match v {
                 None => Ok(None),
@@ -138,26 +258,44 @@ impl SessionClaims {
         // In the order of Field::ALL.
         let sub = string(next())?.ok_or("missing field `sub`")?;
         let exp = time(next())?.ok_or("missing field `exp`")?;
+        let sid = string(next())?;
+        let azp = string(next())?;
+        let iss = string(next())?;
+        let iat = time(next())?;
+        let nbf = time(next())?;
+        let jti = string(next())?;
+        let act = any(next())?;
+        let fva = any(next())?;
+        let sts = string(next())?;
+        let v = any(next())?;
+        let o = any(next())?;
+        let pla = string(next())?;
+        let fea = string(next())?;
+        let org_id = string(next())?;
+        let org_slug = string(next())?;
+        let org_role = string(next())?;
+        let org_permissions = any(next())?;
         Ok(SessionClaims {
+            text,
             sub,
+            sid,
+            azp,
+            iss,
             exp,
-            sid: string(next())?,
-            azp: string(next())?,
-            iss: string(next())?,
-            iat: time(next())?,
-            nbf: time(next())?,
-            jti: string(next())?,
-            act: any(next())?,
-            fva: any(next())?,
-            sts: string(next())?,
-            v: any(next())?,
-            o: any(next())?,
-            pla: string(next())?,
-            fea: string(next())?,
-            org_id: string(next())?,
-            org_slug: string(next())?,
-            org_role: string(next())?,
-            org_permissions: any(next())?,
+            iat,
+            nbf,
+            jti,
+            act,
+            fva,
+            sts,
+            v,
+            o,
+            pla,
+            fea,
+            org_id,
+            org_slug,
+            org_role,
+            org_permissions,
             other,
         })
     }
@@ -165,6 +303,96 @@ impl SessionClaims {
     /// Whether this is a version 2 session token (`v: 2`).
     pub fn is_v2(&self) -> bool {
         self.v.as_ref().and_then(Value::as_f64) == Some(2.0)
+    }
+}
+
+impl PartialEq for SessionClaims {
+    /// Claims are equal when every claim is (wherever their strings sit in the buffer).
+    fn eq(&self, o: &Self) -> bool {
+        self.sub() == o.sub()
+            && self.sid() == o.sid()
+            && self.azp() == o.azp()
+            && self.iss() == o.iss()
+            && self.exp == o.exp
+            && self.iat == o.iat
+            && self.nbf == o.nbf
+            && self.jti() == o.jti()
+            && self.act == o.act
+            && self.fva == o.fva
+            && self.sts() == o.sts()
+            && self.v == o.v
+            && self.o == o.o
+            && self.pla() == o.pla()
+            && self.fea() == o.fea()
+            && self.org_id() == o.org_id()
+            && self.org_slug() == o.org_slug()
+            && self.org_role() == o.org_role()
+            && self.org_permissions == o.org_permissions
+            && self.other == o.other
+    }
+}
+
+impl fmt::Debug for SessionClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionClaims")
+            .field("sub", &self.sub())
+            .field("sid", &self.sid())
+            .field("azp", &self.azp())
+            .field("iss", &self.iss())
+            .field("exp", &self.exp)
+            .field("iat", &self.iat)
+            .field("nbf", &self.nbf)
+            .field("jti", &self.jti())
+            .field("act", &self.act())
+            .field("fva", &self.fva)
+            .field("sts", &self.sts())
+            .field("v", &self.v)
+            .field("o", &self.o())
+            .field("pla", &self.pla())
+            .field("fea", &self.fea())
+            .field("org_id", &self.org_id())
+            .field("org_slug", &self.org_slug())
+            .field("org_role", &self.org_role())
+            .field("org_permissions", &self.org_permissions())
+            .field("other", &self.other)
+            .finish()
+    }
+}
+
+impl Serialize for SessionClaims {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// Writes the claim when it is present.
+        fn some<M: SerializeMap, T: Serialize + ?Sized>(
+            m: &mut M,
+            name: &str,
+            v: Option<&T>,
+        ) -> Result<(), M::Error> {
+            v.map_or(Ok(()), |v| m.serialize_entry(name, v))
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("sub", self.sub())?;
+        some(&mut m, "sid", self.sid())?;
+        some(&mut m, "azp", self.azp())?;
+        some(&mut m, "iss", self.iss())?;
+        m.serialize_entry("exp", &self.exp)?;
+        some(&mut m, "iat", self.iat.as_ref())?;
+        some(&mut m, "nbf", self.nbf.as_ref())?;
+        some(&mut m, "jti", self.jti())?;
+        some(&mut m, "act", self.act())?;
+        some(&mut m, "fva", self.fva.as_ref())?;
+        some(&mut m, "sts", self.sts())?;
+        some(&mut m, "v", self.v.as_ref())?;
+        some(&mut m, "o", self.o())?;
+        some(&mut m, "pla", self.pla())?;
+        some(&mut m, "fea", self.fea())?;
+        some(&mut m, "org_id", self.org_id())?;
+        some(&mut m, "org_slug", self.org_slug())?;
+        some(&mut m, "org_role", self.org_role())?;
+        some(&mut m, "org_permissions", self.org_permissions())?;
+        for (k, v) in &self.other {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
     }
 }
 
@@ -439,7 +667,7 @@ impl<'de> Visitor<'de> for SessionClaimsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<SessionClaims, A::Error> {
-        let mut c = SessionClaims::unset();
+        let mut c = SessionClaims::unset(0);
         read_members(&mut c, &mut Serde(members, PhantomData))?;
         Ok(c)
     }
@@ -462,7 +690,7 @@ impl<'de> Deserialize<'de> for BoxedSessionClaims {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<Self::Value, A::Error> {
-                let mut c = Box::new(SessionClaims::unset());
+                let mut c = Box::new(SessionClaims::unset(0));
                 read_members(&mut c, &mut Serde(members, PhantomData))?;
                 Ok(BoxedSessionClaims(c))
             }
@@ -472,10 +700,13 @@ impl<'de> Deserialize<'de> for BoxedSessionClaims {
 }
 
 impl SessionClaims {
-    /// Every claim absent (`sub` empty, `exp` 0), to be filled by [`read_members`].
-    fn unset() -> SessionClaims {
+    /// Every claim absent (`sub` empty, `exp` 0), to be filled by [`read_members`], with
+    /// room for `capacity` bytes of strings.
+    fn unset(capacity: usize) -> SessionClaims {
+        let none = Span { start: 0, end: 0 };
         SessionClaims {
-            sub: String::new(),
+            text: String::with_capacity(capacity),
+            sub: none,
             sid: None,
             azp: None,
             iss: None,
@@ -507,8 +738,8 @@ trait Members {
     type Error: de::Error;
     /// The next member's name, sorted.
     fn name(&mut self) -> Result<Option<MemberName>, Self::Error>;
-    /// A string or `null`, as `Option<String>` reads it.
-    fn string(&mut self) -> Result<Option<String>, Self::Error>;
+    /// A string or `null`, as `Option<String>` reads it, the string appended to `text`.
+    fn string(&mut self, text: &mut String) -> Result<Option<Span>, Self::Error>;
     /// A time claim, by [`Seconds`].
     fn seconds(&mut self) -> Result<i64, Self::Error>;
     /// Any other value, by its `Deserialize`.
@@ -525,8 +756,8 @@ impl<'de, A: MapAccess<'de>> Members for Serde<'de, A> {
         self.0.next_key()
     }
 
-    fn string(&mut self) -> Result<Option<String>, A::Error> {
-        self.0.next_value()
+    fn string(&mut self, text: &mut String) -> Result<Option<Span>, A::Error> {
+        self.0.next_value_seed(StringInto(text))
     }
 
     fn seconds(&mut self) -> Result<i64, A::Error> {
@@ -547,8 +778,11 @@ impl Members for MemberReader<'_, '_> {
     }
 
     #[inline(always)]
-    fn string(&mut self) -> Result<Option<String>, GaveUp> {
-        self.optional_string()
+    fn string(&mut self, text: &mut String) -> Result<Option<Span>, GaveUp> {
+        match self.optional_str()? {
+            Some(s) => put(text, &s).map(Some),
+            None => Ok(None),
+        }
     }
 
     #[inline(always)]
@@ -562,10 +796,64 @@ impl Members for MemberReader<'_, '_> {
     }
 }
 
+/// A string or `null` read by serde as `Option<String>` reads it (the same errors), the
+/// string appended to the claims' text instead of put in a `String` of its own.
+struct StringInto<'a>(&'a mut String);
+
+impl<'de> DeserializeSeed<'de> for StringInto<'_> {
+    type Value = Option<Span>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Span>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StringInto<'_> {
+    type Value = Option<Span>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("option")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Option<Span>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<Span>, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<Span>, D::Error> {
+        d.deserialize_string(StrInto(self.0)).map(Some)
+    }
+}
+
+/// The string inside [`StringInto`], as `String` reads it.
+struct StrInto<'a>(&'a mut String);
+
+impl Visitor<'_> for StrInto<'_> {
+    type Value = Span;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Span, E> {
+        put(self.0, s)
+    }
+
+    fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Span, E> {
+        match core::str::from_utf8(b) {
+            Ok(s) => put(self.0, s),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(b), &self)),
+        }
+    }
+}
+
 /// Reads a payload's members into `c` (from [`SessionClaims::unset`]): the documented claims
 /// into their fields, the rest into `other` in the payload's order.
 fn read_members<M: Members>(c: &mut SessionClaims, members: &mut M) -> Result<(), M::Error> {
-    let mut sub: Option<String> = None;
+    let mut sub: Option<Span> = None;
     let mut exp: Option<i64> = None;
     // One bit per field, to refuse a documented claim given twice (only reachable through a
     // lenient deserializer: verification refuses duplicate members before this).
@@ -584,25 +872,26 @@ fn read_members<M: Members>(c: &mut SessionClaims, members: &mut M) -> Result<()
             return Err(de::Error::duplicate_field(field.name()));
         }
         seen |= bit;
+        let text = &mut c.text;
         match field {
-            Field::Sub => sub = members.string()?,
+            Field::Sub => sub = members.string(text)?,
             Field::Exp => exp = Some(members.seconds()?),
-            Field::Sid => c.sid = members.string()?,
-            Field::Azp => c.azp = members.string()?,
-            Field::Iss => c.iss = members.string()?,
+            Field::Sid => c.sid = members.string(text)?,
+            Field::Azp => c.azp = members.string(text)?,
+            Field::Iss => c.iss = members.string(text)?,
             Field::Iat => c.iat = Some(members.seconds()?),
             Field::Nbf => c.nbf = Some(members.seconds()?),
-            Field::Jti => c.jti = members.string()?,
+            Field::Jti => c.jti = members.string(text)?,
             Field::Act => c.act = members.value()?,
             Field::Fva => c.fva = members.value()?,
-            Field::Sts => c.sts = members.string()?,
+            Field::Sts => c.sts = members.string(text)?,
             Field::V => c.v = members.value()?,
             Field::O => c.o = members.value()?,
-            Field::Pla => c.pla = members.string()?,
-            Field::Fea => c.fea = members.string()?,
-            Field::OrgId => c.org_id = members.string()?,
-            Field::OrgSlug => c.org_slug = members.string()?,
-            Field::OrgRole => c.org_role = members.string()?,
+            Field::Pla => c.pla = members.string(text)?,
+            Field::Fea => c.fea = members.string(text)?,
+            Field::OrgId => c.org_id = members.string(text)?,
+            Field::OrgSlug => c.org_slug = members.string(text)?,
+            Field::OrgRole => c.org_role = members.string(text)?,
             Field::OrgPermissions => c.org_permissions = members.value()?,
         }
     }
@@ -615,8 +904,13 @@ impl BoxedSessionClaims {
     /// The claims read by jwt-core's member reader, for
     /// [`UnverifiedToken::prepare_with`](jwt_core::UnverifiedToken::prepare_with): what the
     /// `Deserialize` impl builds, without serde's machinery for every member.
-    pub(crate) fn read(members: &mut MemberReader<'_, '_>) -> Result<Self, GaveUp> {
-        let mut c = Box::new(SessionClaims::unset());
+    /// `capacity` bounds the strings' length (the payload's), so the buffer is allocated
+    /// once.
+    pub(crate) fn read(
+        members: &mut MemberReader<'_, '_>,
+        capacity: usize,
+    ) -> Result<Self, GaveUp> {
+        let mut c = Box::new(SessionClaims::unset(capacity));
         read_members(&mut c, members)?;
         Ok(BoxedSessionClaims(c))
     }
@@ -829,7 +1123,7 @@ mod tests {
         );
         let mut read = Err(GaveUp);
         jwt_core::UnverifiedToken::prepare_with(&token, &jwt_core::Limits::default(), |m| {
-            let claims = BoxedSessionClaims::read(m);
+            let claims = BoxedSessionClaims::read(m, 0); // the buffer grows as it fills
             read = claims.as_ref().map(|c| (*c.0).clone()).map_err(|e| *e);
             claims
         })
@@ -940,6 +1234,66 @@ mod tests {
         let back = serde_json::to_value(&c).unwrap();
         assert_eq!(back["custom"], json!({"a": [1]}));
         assert_eq!(back["o"]["fpm"], "3");
+    }
+
+    /// Serialized, the claims are the documented ones that are present, in a fixed order,
+    /// then the others in the payload's order (pinned: the CLI prints this).
+    #[test]
+    fn serialized_claims_are_in_a_fixed_order() {
+        let v2 = r#"{"custom":{"a":[1]},"azp":"https://app.example.com","exp":1700000060,"fva":[3,-1],"iat":1700000000.7,"iss":"https://clerk.example.com","jti":"j","nbf":1699999990,"sid":"sess_1","sts":"active","sub":"user_1","v":2,"o":{"id":"org_1","slg":"acme","rol":"admin","per":"read,manage","fpm":"3","x":1},"pla":"o:pro","fea":"o:dashboard","aud":"api","azq":null}"#;
+        let v1 = r#"{"org_permissions":["org:a:b"],"act":{"sub":"user_2","iss":"x"},"sub":"user_\u00e9","exp":1,"org_id":"org_1","org_role":"org:admin","sid":null,"org_slug":"acme"}"#;
+        let serialized = |text: &str| {
+            let c: SessionClaims = serde_json::from_str(text).unwrap();
+            serde_json::to_string(&c).unwrap()
+        };
+        assert_eq!(
+            serialized(v2),
+            r#"{"sub":"user_1","sid":"sess_1","azp":"https://app.example.com","iss":"https://clerk.example.com","exp":1700000060,"iat":1700000000,"nbf":1699999990,"jti":"j","fva":[3,-1],"sts":"active","v":2,"o":{"id":"org_1","slg":"acme","rol":"admin","per":"read,manage","fpm":"3","x":1},"pla":"o:pro","fea":"o:dashboard","custom":{"a":[1]},"aud":"api","azq":null}"#
+        );
+        assert_eq!(
+            serialized(v1),
+            r#"{"sub":"user_é","exp":1,"act":{"sub":"user_2","iss":"x"},"org_id":"org_1","org_slug":"acme","org_role":"org:admin","org_permissions":["org:a:b"]}"#
+        );
+    }
+
+    #[test]
+    fn claims_compare_by_value_wherever_their_strings_sit() {
+        let read = |text: &str| serde_json::from_str::<SessionClaims>(text).unwrap();
+        let a = read(r#"{"sub":"u","sid":"s","exp":1,"iss":"i","org_id":"o"}"#);
+        let b = read(r#"{"org_id":"o","iss":"i","exp":1,"sid":"s","sub":"u"}"#);
+        assert_ne!(a.text, b.text);
+        assert_eq!(a, b);
+        assert_eq!(a.clone(), b);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert!(format!("{a:?}").starts_with(r#"SessionClaims { sub: "u", sid: Some("s")"#));
+        for other in [
+            r#"{"sub":"u","sid":"t","exp":1,"iss":"i","org_id":"o"}"#,
+            r#"{"sub":"u","sid":"s","exp":1,"iss":"i","org_slug":"o"}"#,
+            r#"{"sub":"u","sid":"s","exp":1,"iss":"i"}"#,
+            r#"{"sub":"u","sid":"s","exp":2,"iss":"i","org_id":"o"}"#,
+        ] {
+            assert_ne!(a, read(other), "{other}");
+        }
+        // Every accessor reads its own claim.
+        let all = read(
+            r#"{"sub":"1","sid":"2","azp":"3","iss":"4","jti":"5","sts":"6","pla":"7","fea":"8","org_id":"9","org_slug":"10","org_role":"11","exp":12,"iat":13,"nbf":14}"#,
+        );
+        let strings = [
+            Some(all.sub()),
+            all.sid(),
+            all.azp(),
+            all.iss(),
+            all.jti(),
+            all.sts(),
+            all.pla(),
+            all.fea(),
+            all.org_id(),
+            all.org_slug(),
+            all.org_role(),
+        ];
+        let expected: Vec<String> = (1..=11).map(|n| n.to_string()).collect();
+        assert_eq!(strings.map(Option::unwrap).to_vec(), expected);
+        assert_eq!((all.exp(), all.iat(), all.nbf()), (12, Some(13), Some(14)));
     }
 
     #[test]

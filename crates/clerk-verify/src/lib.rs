@@ -33,7 +33,7 @@
 //! headers.insert("authorization", "Bearer not.a.token".parse()?);
 //! let token = clerk_verify::session_token(&headers).expect("a token");
 //! match verifier.verify(&token.token).await {
-//!     Ok(claims) => println!("signed in as {}", claims.sub),
+//!     Ok(claims) => println!("signed in as {}", claims.sub()),
 //!     Err(e) => {
 //!         assert_eq!(e.reason(), Reason::TokenInvalid);
 //!         assert!(e.is_token_invalid()); // 401; is_key_infrastructure_unavailable() → 503

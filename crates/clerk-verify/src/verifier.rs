@@ -552,7 +552,8 @@ fn parse<'t, C: DeserializeOwned + 'static>(
     }
     rules.prepare_with(token, |members| {
         // `C` is `BoxedSessionClaims` here.
-        let mut claims = Some(BoxedSessionClaims::read(members)?);
+        // The payload's text is at most three quarters of the token: room for all its strings.
+        let mut claims = Some(BoxedSessionClaims::read(members, token.len() / 4 * 3)?);
         (&mut claims as &mut dyn Any)
             .downcast_mut::<Option<C>>()
             .and_then(Option::take)

@@ -236,9 +236,7 @@ impl Verifier {
                 .clone()
                 .map_err(|detail| self.claims_error(detail));
         }
-        let fast = self
-            .verify_full::<BoxedSessionClaims>(token, now, None)
-            .await;
+        let fast = Box::pin(self.verify_full::<BoxedSessionClaims>(token, now, None)).await;
         self.session_claims(token, fast.map(|(verified, _)| verified))
     }
 
@@ -312,7 +310,7 @@ impl Verifier {
         if let Some(entry) = self.verify_cached(token, now).await? {
             return self.claims_from_map(Map::clone(&entry.payload));
         }
-        let (verified, _) = self.verify_full::<C>(token, now, None).await?;
+        let (verified, _) = Box::pin(self.verify_full::<C>(token, now, None)).await?;
         Ok(verified.into_claims())
     }
 
@@ -356,9 +354,7 @@ impl Verifier {
             // or new key material under the same kid): verify in full with it.
             resolved = Some(key);
         }
-        let result = self
-            .verify_full::<Map<String, Value>>(token, now, resolved)
-            .await;
+        let result = Box::pin(self.verify_full::<Map<String, Value>>(token, now, resolved)).await;
         let (verified, key) = match result {
             Ok(ok) => ok,
             Err(e) => {
@@ -694,6 +690,26 @@ mod tests {
             }
             (a, b) => panic!("{what}\none-pass {a:?}\nmap route {b:?}"),
         }
+    }
+
+    #[test]
+    fn futures_stay_small() {
+        // The full verification (which holds the parsed token across the key lookup) is
+        // boxed, so the futures a caller holds stay small: about 1,000 bytes before.
+        let v = Verifier::new(
+            &VerifyTokenOptions::default()
+                .with_jwt_key(integration_tests::keys::ed25519().public_pem)
+                .with_algorithms([Algorithm::EdDSA]),
+        )
+        .unwrap();
+        let now = Timestamp::from_unix_seconds(0);
+        let sizes = [
+            core::mem::size_of_val(&v.verify("t")),
+            core::mem::size_of_val(&v.verify_at("t", now)),
+            core::mem::size_of_val(&v.verify_as::<Map<String, Value>>("t")),
+            core::mem::size_of_val(&v.verify_as_at::<Map<String, Value>>("t", now)),
+        ];
+        assert!(sizes.iter().all(|s| *s <= 512), "{sizes:?}");
     }
 
     #[tokio::test]

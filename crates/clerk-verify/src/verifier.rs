@@ -237,7 +237,7 @@ impl Verifier {
                 .map_err(|detail| self.claims_error(detail));
         }
         let fast = Box::pin(self.verify_full::<BoxedSessionClaims>(token, now, None)).await;
-        self.session_claims(token, fast.map(|(verified, _)| verified))
+        self.session_claims(token, fast.map(|(verified, _)| verified.into_claims()))
     }
 
     /// The session claims of the one-pass verification `fast` of `token` (the claims read
@@ -248,10 +248,10 @@ impl Verifier {
     fn session_claims(
         &self,
         token: &str,
-        fast: Result<jwt_core::Verified<BoxedSessionClaims>, TokenVerificationError>,
+        fast: Result<BoxedSessionClaims, TokenVerificationError>,
     ) -> Result<SessionClaims, TokenVerificationError> {
         match fast {
-            Ok(verified) => Ok(*verified.into_claims().0),
+            Ok(claims) => Ok(*claims.0),
             Err(e) if is_claims_error(&e) => self.claims_by_map(token),
             Err(e) => Err(e),
         }
@@ -305,7 +305,7 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<C, TokenVerificationError> {
         if let Some(key) = self.static_uncached() {
-            return Ok(self.verify_static::<C>(token, now, key)?.into_claims());
+            return self.verify_static::<C>(token, now, key);
         }
         if let Some(entry) = self.verify_cached(token, now).await? {
             return self.claims_from_map(Map::clone(&entry.payload));
@@ -425,20 +425,24 @@ impl Verifier {
         token: &str,
         now: Timestamp,
         key: &VerifyingKey,
-    ) -> Result<jwt_core::Verified<C>, TokenVerificationError> {
-        // No lookup comes between the header and the signature here: `finish` checks `typ`
-        // and `alg` first, as the route with a lookup does before it.
+    ) -> Result<C, TokenVerificationError> {
+        // No lookup comes between the header and the signature here: `verify_prepared_claims`
+        // checks `typ` and `alg` first, as the route with a lookup does before it. Only the
+        // claims are wanted, so a header the rules kept is not copied.
         let prepared = self.prepare::<C>(token)?;
-        self.finish(token, prepared, key, now)
+        self.inner
+            .validation
+            .verify_prepared_claims::<C>(prepared, key, now)
+            .map_err(|e| self.token_error(token, e))
     }
 
     /// The verification's first steps: decode and `cat`. The claims type is read from the
     /// payload in the same pass that checks it; it is handed out only if the signature and
     /// the claims pass.
-    fn prepare<'t, C: DeserializeOwned + 'static>(
-        &self,
-        token: &'t str,
-    ) -> Result<Prepared<'t, C>, TokenVerificationError> {
+    fn prepare<'a, C: DeserializeOwned + 'static>(
+        &'a self,
+        token: &'a str,
+    ) -> Result<Prepared<'a, C>, TokenVerificationError> {
         let prepared =
             parse::<C>(&self.inner.validation, token).map_err(|e| self.token_error(token, e))?;
         if prepared.token().header().cat() == Some(error::M2M_TOKEN_CATEGORY) {
@@ -539,10 +543,10 @@ impl Verifier {
 /// Parses `token` and reads its payload into `C` in the same pass: the session claims by
 /// their own member reader, any other type by its `Deserialize` (a header `rules` verified
 /// a token with before is not read again).
-fn parse<'t, C: DeserializeOwned + 'static>(
-    rules: &Validation,
-    token: &'t str,
-) -> Result<Prepared<'t, C>, jwt_core::Error> {
+fn parse<'a, C: DeserializeOwned + 'static>(
+    rules: &'a Validation,
+    token: &'a str,
+) -> Result<Prepared<'a, C>, jwt_core::Error> {
     if TypeId::of::<C>() != TypeId::of::<BoxedSessionClaims>() {
         return rules.prepare::<C>(token);
     }

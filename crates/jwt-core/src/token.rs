@@ -1,6 +1,7 @@
 //! Compact JWS parsing: from untrusted text to a header and claims that nobody trusts yet.
 
 use core::fmt;
+use std::borrow::Cow;
 use std::sync::{LazyLock, OnceLock};
 
 #[cfg(test)]
@@ -414,12 +415,11 @@ impl Payload {
 pub struct UnverifiedToken<'a> {
     signing_input: &'a str,
     // The verification takes the header and payload apart where they lie.
-    pub(crate) header: Header,
+    /// Borrowed when it is one the rules kept ([`KnownHeaders`]): nothing to read, copy or
+    /// remember then.
+    pub(crate) header: Cow<'a, Header>,
     pub(crate) payload: Payload,
     signature: Vec<u8>,
-    /// Whether the header was taken from [`KnownHeaders`] instead of being read (nothing
-    /// to remember then).
-    pub(crate) header_known: bool,
 }
 
 impl<'a> UnverifiedToken<'a> {
@@ -581,7 +581,7 @@ impl<'a> UnverifiedToken<'a> {
     pub(crate) fn parse_with<T, R>(
         token: &'a str,
         limits: &Limits,
-        known: Option<&KnownHeaders>,
+        known: Option<&'a KnownHeaders>,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
         finish: impl FnOnce(Self, T) -> R,
     ) -> Result<R, Error> {
@@ -624,19 +624,23 @@ impl<'a> UnverifiedToken<'a> {
         token: &'a str,
         [h, p, s]: [&'a str; 3],
         limits: &Limits,
-        known: Option<&KnownHeaders>,
+        known: Option<&'a KnownHeaders>,
         payload: impl FnOnce(String, u32) -> Result<(Payload, T), Error>,
         finish: impl FnOnce(Self, T) -> R,
     ) -> Result<R, Error> {
-        // A header segment read before (the same bytes decode to the same header) is cloned;
+        // A header segment read before (the same bytes decode to the same header) is borrowed;
         // any other is decoded and scanned now, and its parameters checked after the payload
         // and the signature have decoded, as always.
-        enum Read {
-            Known(Header),
+        #[expect(
+            clippy::large_enum_variant,
+            reason = "a local on the stack for the length of the parse; boxing it would allocate"
+        )]
+        enum Read<'k> {
+            Known(&'k Header),
             Scanned(String, Scanned<7>),
         }
         let header = match known.and_then(|k| k.find(h)) {
-            Some(header) => Read::Known(header.clone()),
+            Some(header) => Read::Known(header),
             None => {
                 let text = utf8(b64(h, Part::Header)?, Part::Header)?;
                 let scanned = match scan_flat_strings(&text, &HEADER_WANTED) {
@@ -649,9 +653,9 @@ impl<'a> UnverifiedToken<'a> {
         let payload_text = utf8(b64(p, Part::Payload)?, Part::Payload)?;
         let (payload, extra) = payload(payload_text, limits.max_depth)?;
         let signature = b64(s, Part::Signature)?;
-        let (header, header_known) = match header {
-            Read::Known(header) => (header, true),
-            Read::Scanned(text, scanned) => (Header::from_scan(text, scanned)?, false),
+        let header = match header {
+            Read::Known(header) => Cow::Borrowed(header),
+            Read::Scanned(text, scanned) => Cow::Owned(Header::from_scan(text, scanned)?),
         };
         // h.len() + 1 + p.len() <= token.len(), so the slice is in bounds.
         let signing_input = token
@@ -663,7 +667,6 @@ impl<'a> UnverifiedToken<'a> {
                 header,
                 payload,
                 signature,
-                header_known,
             },
             extra,
         ))
@@ -672,6 +675,12 @@ impl<'a> UnverifiedToken<'a> {
     /// The header.
     pub fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// Whether the header is one the rules kept, not read from this token.
+    #[cfg(test)]
+    pub(crate) fn header_known(&self) -> bool {
+        matches!(self.header, Cow::Borrowed(_))
     }
 
     /// The payload's members, unverified. The map is built on the first call.
@@ -707,7 +716,7 @@ impl<'a> UnverifiedToken<'a> {
     }
 
     pub(crate) fn into_parts(self) -> (Header, Map<String, Value>) {
-        (self.header, self.payload.into_map())
+        (self.header.into_owned(), self.payload.into_map())
     }
 }
 

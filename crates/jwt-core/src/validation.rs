@@ -1,6 +1,7 @@
 //! What a token must satisfy, and the one function that checks all of it.
 
 use core::any::{Any, TypeId};
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -225,7 +226,7 @@ impl Validation {
     /// ```
     #[inline]
     pub fn prepare<'a, C: DeserializeOwned + 'static>(
-        &self,
+        &'a self,
         token: &'a str,
     ) -> Result<Prepared<'a, C>, Error> {
         UnverifiedToken::parse_with(
@@ -241,7 +242,7 @@ impl Validation {
     /// as [`prepare`](Self::prepare) skips it.
     #[inline]
     pub fn prepare_with<'a, C: DeserializeOwned + 'static>(
-        &self,
+        &'a self,
         token: &'a str,
         read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
     ) -> Result<Prepared<'a, C>, Error> {
@@ -255,8 +256,9 @@ impl Validation {
     }
 
     /// Like [`verify`](Self::verify), for a token prepared with
-    /// [`UnverifiedToken::prepare`] (to select the key by its `kid` first): the claims were
-    /// read while parsing, and are handed out now if the signature and the claims pass.
+    /// [`UnverifiedToken::prepare`] or [`prepare`](Self::prepare) (to select the key by its
+    /// `kid` first): the claims were read while parsing, and are handed out now if the
+    /// signature and the claims pass.
     #[inline]
     pub fn verify_prepared<C: DeserializeOwned + 'static>(
         &self,
@@ -264,23 +266,63 @@ impl Validation {
         key: &VerifyingKey,
         now: Timestamp,
     ) -> Result<Verified<C>, Error> {
+        let (header, claims, alg) = self.verify_parts(prepared, key, now)?;
+        Ok(Verified {
+            header: header.into_owned(),
+            claims,
+            alg,
+        })
+    }
+
+    /// [`verify_prepared`](Self::verify_prepared) for a caller that wants only the claims:
+    /// the same checks in the same order, without a copy of a header these rules kept.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, Claims, Timestamp, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let prepared = rules.prepare::<Claims>(token)?;
+    /// let claims = rules.verify_prepared_claims(prepared, &key, Timestamp::from_unix_seconds(1_300_819_000))?;
+    /// assert_eq!(claims.iss(), Some("joe"));
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn verify_prepared_claims<C: DeserializeOwned + 'static>(
+        &self,
+        prepared: Prepared<'_, C>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<C, Error> {
+        self.verify_parts(prepared, key, now)
+            .map(|(_, claims, _)| claims)
+    }
+
+    /// The verification of a prepared token, taken apart in place: only the header and the
+    /// claims move into the result (the payload text is dropped where it lies, unless the
+    /// claims must be read from it).
+    #[inline]
+    fn verify_parts<'a, C: DeserializeOwned + 'static>(
+        &self,
+        prepared: Prepared<'a, C>,
+        key: &VerifyingKey,
+        now: Timestamp,
+    ) -> Result<(Cow<'a, Header>, C, Algorithm), Error> {
         let alg = self.check_parsed(prepared.token(), key, now)?;
-        // Taken apart in place: only the header and the claims move, into the result (the
-        // payload text is dropped where it lies, unless the claims must be read from it).
-        if !prepared.token.header_known {
-            // Verified: the header is the issuer's, worth remembering.
-            let segment = prepared.token.header_segment();
-            self.known.remember(segment, &prepared.token.header);
+        if let Cow::Owned(header) = &prepared.token.header {
+            // Verified: the header is the issuer's, worth keeping.
+            self.known.remember(prepared.token.header_segment(), header);
         }
         let claims = match prepared.claims {
             Some(claims) => claims,
             None => into_claims(prepared.token.payload)?,
         };
-        Ok(Verified {
-            header: prepared.token.header,
-            claims,
-            alg,
-        })
+        Ok((prepared.token.header, claims, alg))
     }
 
     /// Like [`verify`](Self::verify), for a token already parsed (for example to select the
@@ -1071,11 +1113,12 @@ mod tests {
         for (payload, good) in cases {
             let token = signed(header, payload, good);
             let kept = v.prepare::<Claims>(&token);
-            let read = fresh().prepare::<Claims>(&token);
+            let fresh_rules = fresh();
+            let read = fresh_rules.prepare::<Claims>(&token);
             match (&kept, &read) {
                 (Ok(kept), Ok(read)) => {
-                    assert!(kept.token().header_known, "{payload}");
-                    assert!(!read.token().header_known, "{payload}");
+                    assert!(kept.token().header_known(), "{payload}");
+                    assert!(!read.token().header_known(), "{payload}");
                     let (k, r) = (kept.token().header(), read.token().header());
                     assert_eq!(k, r);
                     assert_eq!(
@@ -1098,7 +1141,7 @@ mod tests {
         // A token whose header differs by one byte is read, not given the kept one.
         let other = signed(&header.replace("k1", "k2"), r#"{"sub":"v"}"#, true);
         let read = v.prepare::<Claims>(&other).unwrap();
-        assert!(!read.token().header_known);
+        assert!(!read.token().header_known());
         assert_eq!(read.token().header().kid(), Some("k2"));
     }
 

@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::borrow::Cow;
 
-use jwt_core::{GaveUp, MemberReader};
+use jwt_core::{GaveUp, Kind, MemberReader};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -742,6 +742,10 @@ trait Members {
     fn string(&mut self, text: &mut String) -> Result<Option<Span>, Self::Error>;
     /// A time claim, by [`Seconds`].
     fn seconds(&mut self) -> Result<i64, Self::Error>;
+    /// `fva`, as `Option<[i64; 2]>` reads it.
+    fn fva(&mut self) -> Result<Option<[i64; 2]>, Self::Error>;
+    /// `v`, as `Option<Value>` reads it.
+    fn v(&mut self) -> Result<Option<Value>, Self::Error>;
     /// Any other value, by its `Deserialize`.
     fn value<T: DeserializeOwned>(&mut self) -> Result<T, Self::Error>;
 }
@@ -762,6 +766,14 @@ impl<'de, A: MapAccess<'de>> Members for Serde<'de, A> {
 
     fn seconds(&mut self) -> Result<i64, A::Error> {
         self.0.next_value_seed(Seconds)
+    }
+
+    fn fva(&mut self) -> Result<Option<[i64; 2]>, A::Error> {
+        self.0.next_value()
+    }
+
+    fn v(&mut self) -> Result<Option<Value>, A::Error> {
+        self.0.next_value()
     }
 
     fn value<T: DeserializeOwned>(&mut self) -> Result<T, A::Error> {
@@ -788,6 +800,28 @@ impl Members for MemberReader<'_, '_> {
     #[inline(always)]
     fn seconds(&mut self) -> Result<i64, GaveUp> {
         seconds(&self.number()?)
+    }
+
+    /// Two numbers read straight, not through serde's visitors; what does not fit `i64`
+    /// gives up, and serde decides on the other route.
+    #[inline(always)]
+    fn fva(&mut self) -> Result<Option<[i64; 2]>, GaveUp> {
+        match self.optional_numbers::<2>()? {
+            None => Ok(None),
+            Some([a, b]) => match (a.as_i64(), b.as_i64()) {
+                (Some(a), Some(b)) => Ok(Some([a, b])),
+                _ => Err(GaveUp),
+            },
+        }
+    }
+
+    /// A number (what `v` holds) read straight; anything else through serde.
+    #[inline(always)]
+    fn v(&mut self) -> Result<Option<Value>, GaveUp> {
+        match self.kind()? {
+            Kind::Number => Ok(Some(Value::Number(self.number()?))),
+            _ => MemberReader::value(self),
+        }
     }
 
     #[inline(always)]
@@ -883,9 +917,9 @@ fn read_members<M: Members>(c: &mut SessionClaims, members: &mut M) -> Result<()
             Field::Nbf => c.nbf = Some(members.seconds()?),
             Field::Jti => c.jti = members.string(text)?,
             Field::Act => c.act = members.value()?,
-            Field::Fva => c.fva = members.value()?,
+            Field::Fva => c.fva = members.fva()?,
             Field::Sts => c.sts = members.string(text)?,
-            Field::V => c.v = members.value()?,
+            Field::V => c.v = members.v()?,
             Field::O => c.o = members.value()?,
             Field::Pla => c.pla = members.string(text)?,
             Field::Fea => c.fea = members.string(text)?,

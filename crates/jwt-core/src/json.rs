@@ -21,7 +21,7 @@ use crate::error::{Error, Part, truncate};
 
 mod de;
 
-pub use de::{GaveUp, MemberReader};
+pub use de::{GaveUp, Kind, MemberReader};
 pub(crate) use de::{Typed, deserialize_object, read_object};
 
 /// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
@@ -1363,6 +1363,44 @@ mod tests {
             Ok(map)
         };
         member_reader_agrees(text, depth, &scan, false, shortcuts);
+        // `kind` before every value: it reads nothing, and names what follows.
+        let kinds = |m: &mut MemberReader<'_, '_>| {
+            let mut map = Map::new();
+            while let Some(name) = m.next_name()? {
+                let kind = m.kind()?;
+                let value = m.value::<Value>()?;
+                let expected = match &value {
+                    Value::Null => Kind::Null,
+                    Value::Bool(_) => Kind::Bool,
+                    Value::Number(_) => Kind::Number,
+                    Value::String(_) => Kind::String,
+                    Value::Array(_) => Kind::Array,
+                    Value::Object(_) => Kind::Object,
+                };
+                assert_eq!(kind, expected, "{text}");
+                map.insert(name.into_owned(), value);
+            }
+            Ok(map)
+        };
+        member_reader_agrees(text, depth, &scan, true, kinds);
+        // Pairs of numbers and null read by `optional_numbers`, captured names among them:
+        // may give up (anything else), and agrees with serde_json where it does not.
+        let pairs = |m: &mut MemberReader<'_, '_>| {
+            let mut map = Map::new();
+            while let Some(name) = m.next_name()? {
+                let value = match (&*name, m.kind()?) {
+                    ("a" | "n" | "c", Kind::Array | Kind::Null) => {
+                        m.optional_numbers::<2>()?.map_or(Value::Null, |pair| {
+                            Value::Array(pair.map(Value::Number).into())
+                        })
+                    }
+                    _ => m.value::<Value>()?,
+                };
+                map.insert(name.into_owned(), value);
+            }
+            Ok(map)
+        };
+        member_reader_agrees(text, depth, &scan, false, pairs);
     }
 
     fn member_reader_agrees(
@@ -1385,6 +1423,56 @@ mod tests {
             (None, Ok(_)) => assert!(!always, "{text}: the reader gave up on valid text"),
             (None, Err(_)) => {}
         }
+    }
+
+    #[test]
+    fn optional_numbers_reads_null_or_exactly_n_numbers() {
+        let read = |m: &mut MemberReader<'_, '_>| {
+            let mut got = Vec::new();
+            while m.next_name()?.is_some() {
+                got.push(m.optional_numbers::<2>()?.map(|p| p.map(|n| n.to_string())));
+            }
+            Ok(got)
+        };
+        let wanted = Wanted::new(&["a", "b", "c", "d"]);
+        let text = r#"{"a":[0,-1],"b":null,"c":[ 1.5 , 2e3 ],"z":[18446744073709551615,-9223372036854775808]}"#;
+        let t = read_object::<_, 4>(text, 8, &wanted, read).expect("valid pairs");
+        // Captured as the scan captures them.
+        let scan = scan_object(text, Part::Payload, 8, &wanted).unwrap();
+        assert_eq!(t.captured, scan.captured);
+        assert_eq!(t.members, scan.members);
+        let got = t.value;
+        let pair = |a: &str, b: &str| Some([a.to_owned(), b.to_owned()]);
+        assert_eq!(
+            got,
+            [
+                pair("0", "-1"),
+                None,
+                pair("1.5", "2000.0"),
+                pair("18446744073709551615", "-9223372036854775808"),
+            ]
+        );
+        // Anything else gives up: other lengths, other elements, a trailing comma, other kinds.
+        for text in [
+            r#"{"a":[1]}"#,
+            r#"{"a":[1,2,3]}"#,
+            r#"{"a":[1,"2"]}"#,
+            r#"{"a":[1,2,]}"#,
+            r#"{"a":[1,[2]]}"#,
+            r#"{"a":[]}"#,
+            r#"{"a":1}"#,
+            r#"{"a":"x"}"#,
+            r#"{"a":{}}"#,
+            r#"{"a":[01,2]}"#,
+        ] {
+            assert!(
+                read_object::<_, 4>(text, 8, &wanted, read).is_none(),
+                "{text}"
+            );
+        }
+        // The array counts towards the nesting limit: one level of objects only, no room.
+        assert!(read_object::<_, 4>(r#"{"a":[1,2]}"#, 1, &wanted, read).is_none());
+        assert!(read_object::<_, 4>(r#"{"a":[1,2]}"#, 2, &wanted, read).is_some());
     }
 
     #[test]

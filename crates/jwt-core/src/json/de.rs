@@ -32,6 +32,24 @@ use super::{Fault, Name, Scalar, Scanner, Seen, Text, Wanted};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GaveUp;
 
+/// The kind of a JSON value, as [`MemberReader::kind`] sees it before reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Kind {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number.
+    Number,
+    /// A string.
+    String,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
 impl fmt::Display for GaveUp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the one-pass reader gave up")
@@ -580,6 +598,120 @@ impl<'t> MemberReader<'_, 't> {
         if let Some(scalar) = scalar {
             self.capture_at(pending, scalar);
         }
+        Ok(value)
+    }
+
+    /// What the value of the member just named is, without reading it: for a reader that
+    /// takes one kind of value its own way and hands the rest to [`value`](Self::value).
+    /// Anything that cannot start a JSON value is [`GaveUp`].
+    #[inline]
+    pub fn kind(&mut self) -> Result<Kind, GaveUp> {
+        let r = &mut *self.r;
+        if r.failed {
+            return Err(GaveUp);
+        }
+        r.sc.skip_ws();
+        Ok(match r.sc.peek() {
+            Some(b'n') => Kind::Null,
+            Some(b't' | b'f') => Kind::Bool,
+            Some(b'-' | b'0'..=b'9') => Kind::Number,
+            Some(b'"') => Kind::String,
+            Some(b'[') => Kind::Array,
+            Some(b'{') => Kind::Object,
+            _ => return r.fail(),
+        })
+    }
+
+    /// The value of the member just named, which must be `null` (`None`) or an array of
+    /// exactly `N` numbers, each as [`number`](Self::number) reads it; anything else is
+    /// [`GaveUp`]. The array counts towards the nesting limit as any other.
+    ///
+    /// ```
+    /// use jwt_core::{Algorithm, GaveUp, MemberReader, Timestamp, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// /// The expiry, read as a one-element array would be read if it were one.
+    /// fn expiry(m: &mut MemberReader<'_, '_>) -> Result<i64, GaveUp> {
+    ///     let mut exp = None;
+    ///     while let Some(name) = m.next_name()? {
+    ///         match (&*name, m.kind()?) {
+    ///             ("exp", jwt_core::Kind::Number) => exp = m.number()?.as_i64(),
+    ///             ("exp", jwt_core::Kind::Array) => {
+    ///                 exp = m.optional_numbers::<1>()?.and_then(|[e]| e.as_i64())
+    ///             }
+    ///             _ => m.value::<serde::de::IgnoredAny>().map(drop)?,
+    ///         }
+    ///     }
+    ///     exp.ok_or(GaveUp)
+    /// }
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let prepared = rules.prepare_with(token, expiry)?;
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let ok = rules.verify_prepared_claims(prepared, &key, Timestamp::from_unix_seconds(1_300_819_000))?;
+    /// assert_eq!(ok, 1_300_819_380);
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn optional_numbers<const N: usize>(
+        &mut self,
+    ) -> Result<Option<[serde_json::Number; N]>, GaveUp> {
+        let r = &mut *self.r;
+        if r.failed {
+            return Err(GaveUp);
+        }
+        r.sc.skip_ws();
+        let pending = self.pending.take();
+        let value = match r.sc.peek() {
+            Some(b'n') => {
+                let n = r.sc.literal(b"null", Scalar::Other);
+                r.check(n)?;
+                None
+            }
+            Some(b'[') => {
+                if r.too_deep() {
+                    return r.fail();
+                }
+                r.sc.pos += 1;
+                let mut out = [(); N].map(|()| serde_json::Number::from(0u8));
+                for (i, slot) in out.iter_mut().enumerate() {
+                    r.sc.skip_ws();
+                    if i > 0 {
+                        let comma = r.sc.expect(b',');
+                        r.check(comma)?;
+                        r.sc.skip_ws();
+                    }
+                    if !matches!(r.sc.peek(), Some(b'-' | b'0'..=b'9')) {
+                        return r.fail();
+                    }
+                    let n = r.sc.number();
+                    *slot = match r.check(n)? {
+                        Scalar::UInt(u) => serde_json::Number::from(u),
+                        Scalar::Int(i) => serde_json::Number::from(i),
+                        Scalar::Float(f) => match serde_json::Number::from_f64(f) {
+                            Some(n) => n,
+                            None => return r.fail(),
+                        },
+                        _ => return r.fail(),
+                    };
+                }
+                r.sc.skip_ws();
+                let close = r.sc.expect(b']');
+                r.check(close)?;
+                Some(out)
+            }
+            _ => return r.fail(),
+        };
+        // What the scan captures for such a value: `null` and an array with a number in it
+        // are `Other`; the empty array (`N` = 0) is an empty list of strings.
+        let scalar = match (&value, N) {
+            (Some(_), 0) => Scalar::StrList(Vec::new()),
+            _ => Scalar::Other,
+        };
+        self.capture_at(pending, scalar);
         Ok(value)
     }
 

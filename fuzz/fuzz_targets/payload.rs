@@ -15,7 +15,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwt_core::{
-    Algorithm, Claims, GaveUp, Limits, MemberReader, Timestamp, UnverifiedToken, Validation,
+    Algorithm, Claims, GaveUp, Kind, Limits, MemberReader, Timestamp, UnverifiedToken, Validation,
     VerifyingKey,
 };
 use libfuzzer_sys::fuzz_target;
@@ -59,10 +59,27 @@ fn read_typed(m: &mut MemberReader<'_, '_>) -> Result<Typed, GaveUp> {
         }
         match field {
             Some(0) => t.sub = m.optional_string()?,
-            // `Option<f64>` takes null too: through serde.
-            Some(1) => t.exp = m.value()?,
-            Some(2) => t.aud = m.value()?,
-            Some(3) => t.fva = m.value()?,
+            // A number straight; anything else (null too) through serde.
+            Some(1) => {
+                t.exp = match m.kind()? {
+                    Kind::Number => Some(m.number()?.as_f64().ok_or(GaveUp)?),
+                    _ => m.value()?,
+                }
+            }
+            // A string borrowed; anything else through serde.
+            Some(2) => {
+                t.aud = match m.kind()? {
+                    Kind::String => m.optional_str()?.map(|s| Value::String(s.into_owned())),
+                    _ => m.value()?,
+                }
+            }
+            // Null or two numbers straight, as the facade reads `fva`; anything else gives up.
+            Some(3) => {
+                t.fva = match m.optional_numbers::<2>()? {
+                    None => None,
+                    Some([a, b]) => Some([a.as_i64().ok_or(GaveUp)?, b.as_i64().ok_or(GaveUp)?]),
+                }
+            }
             Some(4) => t.tags = m.value()?,
             _ => drop(m.value::<serde::de::IgnoredAny>()?),
         }

@@ -65,7 +65,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let _ = UnverifiedToken::parse(&text, &Limits::default());
     let fresh = kept().clone(); // a clone keeps no headers
-    match (kept().prepare::<Claims>(&text), fresh.prepare::<Claims>(&text)) {
+    match (
+        kept().prepare::<Claims>(&text),
+        fresh.prepare::<Claims>(&text),
+    ) {
         (Ok(k), Ok(f)) => {
             assert_eq!(k.token().header(), f.token().header());
             assert_eq!(k.token().payload(), f.token().payload());
@@ -85,7 +88,11 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(v) = rules.verify::<Claims>(&text, key, now) {
             // Only the HMAC key's secret is public here (it is in this file); a forged
             // public-key signature would be a real finding.
-            assert_eq!(v.algorithm().family(), jwt_core::KeyFamily::Hmac, "forged signature");
+            assert_eq!(
+                v.algorithm().family(),
+                jwt_core::KeyFamily::Hmac,
+                "forged signature"
+            );
         }
     }
 });

@@ -210,6 +210,28 @@ impl<'t> Reader<'t> {
         Ok(content)
     }
 
+    /// Reads the number at `pos`: the scalar the scan captures for it, and the number as
+    /// serde_json reads it (an integer when it has no fraction or exponent and fits `u64` or
+    /// `i64`, otherwise an `f64`). Anything but a number is [`GaveUp`].
+    #[inline(always)]
+    fn number(&mut self) -> Result<(Scalar, serde_json::Number), GaveUp> {
+        if !matches!(self.sc.peek(), Some(b'-' | b'0'..=b'9')) {
+            return self.fail();
+        }
+        let n = self.sc.number();
+        let n = self.check(n)?;
+        let number = match &n {
+            Scalar::UInt(u) => serde_json::Number::from(*u),
+            Scalar::Int(i) => serde_json::Number::from(*i),
+            Scalar::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(number) => number,
+                None => return self.fail(),
+            },
+            _ => return self.fail(),
+        };
+        Ok((n, number))
+    }
+
     /// Whether the container about to be read at this depth is too deep (the top-level
     /// object never is).
     fn too_deep(&self) -> bool {
@@ -684,19 +706,7 @@ impl<'t> MemberReader<'_, 't> {
                         r.check(comma)?;
                         r.sc.skip_ws();
                     }
-                    if !matches!(r.sc.peek(), Some(b'-' | b'0'..=b'9')) {
-                        return r.fail();
-                    }
-                    let n = r.sc.number();
-                    *slot = match r.check(n)? {
-                        Scalar::UInt(u) => serde_json::Number::from(u),
-                        Scalar::Int(i) => serde_json::Number::from(i),
-                        Scalar::Float(f) => match serde_json::Number::from_f64(f) {
-                            Some(n) => n,
-                            None => return r.fail(),
-                        },
-                        _ => return r.fail(),
-                    };
+                    *slot = r.number()?.1;
                 }
                 r.sc.skip_ws();
                 let close = r.sc.expect(b']');
@@ -718,7 +728,7 @@ impl<'t> MemberReader<'_, 't> {
     /// The value of the member just named, which must be a number: as serde_json reads it
     /// (an integer when it has no fraction or exponent and fits `u64` or `i64`, otherwise
     /// an `f64`). Anything else is [`GaveUp`].
-    #[inline]
+    #[inline(always)]
     pub fn number(&mut self) -> Result<serde_json::Number, GaveUp> {
         let r = &mut *self.r;
         if r.failed {
@@ -726,21 +736,8 @@ impl<'t> MemberReader<'_, 't> {
         }
         r.sc.skip_ws();
         let pending = self.pending.take();
-        if !matches!(r.sc.peek(), Some(b'-' | b'0'..=b'9')) {
-            return r.fail();
-        }
-        let n = r.sc.number();
-        let n = r.check(n)?;
-        let number = match n {
-            Scalar::UInt(u) => serde_json::Number::from(u),
-            Scalar::Int(i) => serde_json::Number::from(i),
-            Scalar::Float(f) => match serde_json::Number::from_f64(f) {
-                Some(n) => n,
-                None => return r.fail(),
-            },
-            _ => return r.fail(),
-        };
-        self.capture_at(pending, n);
+        let (scalar, number) = r.number()?;
+        self.capture_at(pending, scalar);
         Ok(number)
     }
 

@@ -496,6 +496,17 @@ pub struct MemberReader<'a, 't> {
 }
 
 impl MemberReader<'_, '_> {
+    /// Before the value of the member just named is read: gives up if the pass has, skips
+    /// the whitespace before the value, and takes the member's capture slot, if any.
+    #[inline(always)]
+    fn value_start(&mut self) -> Result<Option<usize>, GaveUp> {
+        if self.r.failed {
+            return Err(GaveUp);
+        }
+        self.r.sc.skip_ws();
+        Ok(self.pending.take())
+    }
+
     /// Keeps `scalar` in the capture slot `pending` (the registered claim whose value was
     /// just read), if any.
     #[inline(always)]
@@ -600,12 +611,8 @@ impl<'t> MemberReader<'_, 't> {
     /// ```
     #[inline]
     pub fn optional_str(&mut self) -> Result<Option<Cow<'t, str>>, GaveUp> {
+        let pending = self.value_start()?;
         let r = &mut *self.r;
-        if r.failed {
-            return Err(GaveUp);
-        }
-        r.sc.skip_ws();
-        let pending = self.pending.take();
         let (value, scalar) = match r.sc.peek() {
             Some(b'"') => {
                 let s = r.string_grabbed(pending.is_some())?;
@@ -681,12 +688,8 @@ impl<'t> MemberReader<'_, 't> {
     pub fn optional_numbers<const N: usize>(
         &mut self,
     ) -> Result<Option<[serde_json::Number; N]>, GaveUp> {
+        let pending = self.value_start()?;
         let r = &mut *self.r;
-        if r.failed {
-            return Err(GaveUp);
-        }
-        r.sc.skip_ws();
-        let pending = self.pending.take();
         let value = match r.sc.peek() {
             Some(b'n') => {
                 let n = r.sc.literal(b"null", Scalar::Other);
@@ -730,12 +733,8 @@ impl<'t> MemberReader<'_, 't> {
     /// an `f64`). Anything else is [`GaveUp`].
     #[inline(always)]
     pub fn number(&mut self) -> Result<serde_json::Number, GaveUp> {
+        let pending = self.value_start()?;
         let r = &mut *self.r;
-        if r.failed {
-            return Err(GaveUp);
-        }
-        r.sc.skip_ws();
-        let pending = self.pending.take();
         let (scalar, number) = r.number()?;
         self.capture_at(pending, scalar);
         Ok(number)

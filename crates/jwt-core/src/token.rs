@@ -59,7 +59,6 @@ static CLAIMS_WANTED: LazyLock<Wanted<7>> = LazyLock::new(|| Wanted::new(&CLAIM_
 ///
 /// The named parameters are read from the decoded header text without copies; the map of all
 /// parameters ([`Header::members`]) is built the first time it is asked for.
-#[derive(Clone)]
 pub struct Header {
     text: String,
     alg: Text,
@@ -113,21 +112,6 @@ impl Header {
         })
     }
 
-    /// A copy without the map of all parameters (built again on demand): the copy kept by
-    /// [`KnownHeaders`], cloned for every token that carries it.
-    fn without_members(&self) -> Header {
-        Header {
-            text: self.text.clone(),
-            alg: self.alg.clone(),
-            kid: self.kid.clone(),
-            typ: self.typ.clone(),
-            cty: self.cty.clone(),
-            cat: self.cat.clone(),
-            count: self.count,
-            members: OnceLock::new(),
-        }
-    }
-
     fn param<'s>(&'s self, t: &'s Option<Text>) -> Option<&'s str> {
         t.as_ref().map(|t| t.resolve(&self.text))
     }
@@ -179,6 +163,23 @@ impl Header {
         // cannot fail; the empty map is an unreachable fallback.
         self.members
             .get_or_init(|| Box::new(build_map(&self.text, self.count).unwrap_or_default()))
+    }
+}
+
+impl Clone for Header {
+    /// A copy of the text and the named parameters; the map of all parameters is a cache,
+    /// built again on demand, so a copy (a kept header's, say) does not carry it.
+    fn clone(&self) -> Header {
+        Header {
+            text: self.text.clone(),
+            alg: self.alg.clone(),
+            kid: self.kid.clone(),
+            typ: self.typ.clone(),
+            cty: self.cty.clone(),
+            cat: self.cat.clone(),
+            count: self.count,
+            members: OnceLock::new(),
+        }
     }
 }
 
@@ -253,7 +254,7 @@ impl KnownHeaders {
         for slot in &self.slots {
             let known = slot.get_or_init(|| KnownHeader {
                 segment: segment.into(),
-                header: header.without_members(),
+                header: header.clone(),
             });
             if *known.segment == *segment {
                 return;
@@ -755,6 +756,23 @@ mod tests {
 
     fn tok(h: &str, p: &str) -> String {
         format!("{}.{}.c2ln", enc(h), enc(p))
+    }
+
+    #[test]
+    fn a_header_clone_leaves_the_parameter_map_to_be_built_again() {
+        let t = tok(
+            r#"{"alg":"HS256","kid":"k","x":[1,{"y":2}]}"#,
+            r#"{"sub":"u"}"#,
+        );
+        let parsed = parse(&t).unwrap();
+        let header = parsed.header();
+        assert_eq!(header.get("x"), Some(&serde_json::json!([1, {"y": 2}])));
+        assert!(header.members.get().is_some());
+        let copy = header.clone();
+        assert!(copy.members.get().is_none());
+        assert_eq!((copy.alg_name(), copy.kid()), ("HS256", Some("k")));
+        assert_eq!(&copy, header);
+        assert_eq!(copy.members(), header.members());
     }
 
     fn parse(t: &str) -> Result<UnverifiedToken<'_>, Error> {

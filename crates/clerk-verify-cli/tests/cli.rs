@@ -55,10 +55,10 @@ fn jwks_of(key: &TestKey, kid: &str) -> Value {
     json!({"keys": [key.public_jwk(kid, Some(Algorithm::RS256))]})
 }
 
-fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("clerk-verify-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
+/// Writes `contents` to a file `name` in `dir` (a test's own directory, removed when the test
+/// drops it) and returns its path.
+fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
     std::fs::write(&path, contents).expect("write temp file");
     path
 }
@@ -147,9 +147,10 @@ fn token_from_stdin_when_absent_or_dash() {
 
 #[test]
 fn every_key_source_flag_verifies() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let (token, payload) = valid();
-    let pem_path = temp_file("a.pem", a().public_pem);
-    let jwks_path = temp_file("a.jwks.json", &jwks_of(&a(), KID).to_string());
+    let pem_path = temp_file(&dir, "a.pem", a().public_pem);
+    let jwks_path = temp_file(&dir, "a.jwks.json", &jwks_of(&a(), KID).to_string());
     let server = bapi(jwks_of(&a(), KID));
     let jwks_url = server.url("/jwks.json");
     let api_url = server.url("");
@@ -393,13 +394,14 @@ fn empty_key_set_from_the_backend_api() {
 
 #[test]
 fn unknown_kid_is_jwk_kid_mismatch() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let token = a().sign(
         Algorithm::RS256,
         &json!({"typ": "JWT", "kid": "ins_other"}),
         &clerk_payload(now_s()),
     );
     let server = bapi(jwks_of(&a(), KID));
-    let jwks_path = temp_file("kid.jwks.json", &jwks_of(&a(), KID).to_string());
+    let jwks_path = temp_file(&dir, "kid.jwks.json", &jwks_of(&a(), KID).to_string());
     for source in [
         vec!["--secret-key", SECRET, "--api-url", &server.url("")],
         vec!["--jwks-file", jwks_path.to_str().expect("utf-8")],
@@ -662,6 +664,7 @@ fn other_algorithms_can_be_allowed_explicitly() {
 
 #[test]
 fn unusable_key_material_is_jwk_failed_to_load() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let (token, _) = valid();
     let r = run(&["verify", "--jwt-key", "not a key", &token], &[], None);
     assert_eq!(r.code, 1, "{r:?}");
@@ -670,6 +673,7 @@ fn unusable_key_material_is_jwk_failed_to_load() {
     assert_eq!(err["action"], "Set the CLERK_JWT_KEY environment variable.");
 
     let no_usable = temp_file(
+        &dir,
         "unusable.jwks.json",
         &json!({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "x"}]}).to_string(),
     );
@@ -686,7 +690,7 @@ fn unusable_key_material_is_jwk_failed_to_load() {
     assert_eq!(r.code, 1, "{r:?}");
     assert_eq!(r.json()["error"]["reason"], "jwk-failed-to-load");
 
-    let not_jwks = temp_file("not.jwks.json", "[1, 2, 3]");
+    let not_jwks = temp_file(&dir, "not.jwks.json", "[1, 2, 3]");
     let r = run(
         &[
             "verify",
@@ -925,12 +929,13 @@ fn decode_rejects_what_is_not_a_token() {
 
 #[test]
 fn jwks_prints_the_keys_each_source_serves() {
+    let dir = tempfile::tempdir().expect("temp dir");
     let served = json!({"keys": [
         a().public_jwk(KID, Some(Algorithm::RS256)),
         keys::rsa2048_b().public_jwk("ins_cli_key_2", None),
     ]});
     let server = bapi(served.clone());
-    let file = temp_file("served.jwks.json", &served.to_string());
+    let file = temp_file(&dir, "served.jwks.json", &served.to_string());
     let jwks_url = server.url("/jwks.json");
     let api_url = server.url("");
     type Source<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);

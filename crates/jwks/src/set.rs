@@ -143,8 +143,9 @@ enum Slot {
 ///   to another algorithm) count. One → that key. Several → [`KeyLookupError::AmbiguousKey`]:
 ///   the set never guesses, neither first-wins nor last-wins. None, but exactly one key with
 ///   that `kid` exists → that key is returned anyway, so that verification reports the
-///   precise "key cannot verify this algorithm" failure rather than an unknown `kid`. No key
-///   with that `kid` → [`KeyLookupError::KeyNotFound`].
+///   precise "key cannot verify this algorithm" failure rather than an unknown `kid`. None,
+///   and several keys with that `kid` → [`KeyLookupError::AmbiguousKey`] (no single key to
+///   report on). No key with that `kid` → [`KeyLookupError::KeyNotFound`].
 /// - **Token without a `kid`**: the candidates are all usable keys that support the token's
 ///   `alg`, with or without a `kid`. Exactly one → that key; none →
 ///   [`KeyLookupError::KeyNotFound`]; several → [`KeyLookupError::AmbiguousKey`].

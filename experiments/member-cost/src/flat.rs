@@ -92,10 +92,43 @@ fn integer(bytes: &[u8], mut pos: usize) -> Option<(i64, usize)> {
     Some((if negative { -v } else { v }, pos))
 }
 
+/// The registered claims the reader captures for the claim checks, as (prefix, length).
+const WANTED: [(u64, usize); 7] = [
+    (word(b"sub"), 3),
+    (word(b"aud"), 3),
+    (word(b"azp"), 3),
+    (word(b"iss"), 3),
+    (word(b"exp"), 3),
+    (word(b"nbf"), 3),
+    (word(b"iat"), 3),
+];
+
+const fn word(name: &[u8; 3]) -> u64 {
+    name[0] as u64 | (name[1] as u64) << 8 | (name[2] as u64) << 16
+}
+
+const fn bit(prefix: u64, len: usize) -> u64 {
+    1u64 << ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58)
+}
+
+const WANTED_BITS: u64 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < WANTED.len() {
+        bits |= bit(WANTED[i].0, WANTED[i].1);
+        i += 1;
+    }
+    bits
+};
+
+/// What the scan keeps of a registered claim's value: the entry that holds it.
+pub type Captured = [Option<u8>; 7];
+
 /// The members of `text`, or `None` when it is not a compact, flat object of strings,
-/// integers and nulls with unique names and at most 32 members.
+/// integers and nulls with unique names and at most 32 members. The registered claims'
+/// entries are noted in `captured`, as the reader captures their values.
 #[inline(never)]
-pub fn scan(text: &str, table: &mut [Entry; 32]) -> Option<usize> {
+pub fn scan(text: &str, table: &mut [Entry; 32], captured: &mut Captured) -> Option<usize> {
     let bytes = text.as_bytes();
     if bytes.first() != Some(&b'{') {
         return None;
@@ -122,7 +155,12 @@ pub fn scan(text: &str, table: &mut [Entry; 32]) -> Option<usize> {
         } else {
             word & ((1u64 << (8 * len)) - 1)
         };
-        let bit = 1u64 << ((prefix ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
+        let bit = bit(prefix, len);
+        if WANTED_BITS & bit != 0
+            && let Some(i) = WANTED.iter().position(|w| *w == (prefix, len))
+        {
+            captured[i] = Some(n as u8);
+        }
         if bloom & bit != 0 {
             for e in &table[..n] {
                 let (s, t) = (e.name.0 as usize, e.name.1 as usize);
@@ -169,6 +207,106 @@ pub fn scan(text: &str, table: &mut [Entry; 32]) -> Option<usize> {
             Some(b',') => pos += 1,
             Some(b'}') => return (pos + 1 == bytes.len()).then_some(n),
             _ => return None,
+        }
+    }
+}
+
+/// The members of a scanned table, read through an API shaped like the member reader's: names
+/// and values one at a time, each value read exactly once by one of the typed methods, any
+/// misuse sticky.
+pub struct TableReader<'t> {
+    text: &'t str,
+    table: &'t [Entry],
+    next: usize,
+    /// The entry whose value is to be read next.
+    pending: Option<&'t Entry>,
+    failed: bool,
+}
+
+/// The reader gave up.
+#[derive(Debug)]
+pub struct GaveUp;
+
+/// A value's kind.
+pub enum Kind {
+    String,
+    Number,
+    Null,
+}
+
+impl<'t> TableReader<'t> {
+    pub fn new(text: &'t str, table: &'t [Entry]) -> Self {
+        TableReader {
+            text,
+            table,
+            next: 0,
+            pending: None,
+            failed: false,
+        }
+    }
+
+    #[cold]
+    fn fail<T>(&mut self) -> Result<T, GaveUp> {
+        self.failed = true;
+        Err(GaveUp)
+    }
+
+    #[inline]
+    fn value(&mut self) -> Result<&'t Entry, GaveUp> {
+        match (self.failed, self.pending.take()) {
+            (false, Some(e)) => Ok(e),
+            _ => self.fail(),
+        }
+    }
+
+    #[inline]
+    pub fn next_name(&mut self) -> Result<Option<std::borrow::Cow<'t, str>>, GaveUp> {
+        if self.failed || self.pending.is_some() {
+            return self.fail();
+        }
+        let Some(e) = self.table.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        self.pending = Some(e);
+        match self.text.get(e.name.0 as usize..e.name.1 as usize) {
+            Some(name) => Ok(Some(std::borrow::Cow::Borrowed(name))),
+            None => self.fail(),
+        }
+    }
+
+    #[inline]
+    pub fn kind(&mut self) -> Result<Kind, GaveUp> {
+        match (self.failed, self.pending) {
+            (false, Some(e)) => Ok(match e.kind {
+                0 => Kind::String,
+                1 => Kind::Number,
+                _ => Kind::Null,
+            }),
+            _ => self.fail(),
+        }
+    }
+
+    #[inline]
+    pub fn optional_str(&mut self) -> Result<Option<std::borrow::Cow<'t, str>>, GaveUp> {
+        let e = self.value()?;
+        match (
+            e.kind,
+            self.text.get(e.value.0 as usize..e.value.1 as usize),
+        ) {
+            (0, Some(s)) => Ok(Some(std::borrow::Cow::Borrowed(s))),
+            (2, _) => Ok(None),
+            _ => self.fail(),
+        }
+    }
+
+    #[inline]
+    pub fn number(&mut self) -> Result<serde_json::Number, GaveUp> {
+        let e = self.value()?;
+        match e.kind {
+            1 if e.int >= 0 => Ok(serde_json::Number::from(e.int as u64)),
+            1 => Ok(serde_json::Number::from(e.int)),
+            _ => self.fail(),
         }
     }
 }

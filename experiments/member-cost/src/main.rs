@@ -9,11 +9,16 @@
 //!   with a reader taking each member's name, `kind`, and `optional_str` or `number` (the
 //!   header decoding and the payload's base64 are inside `prepare_with` too, and the same for
 //!   every N, so the slope over N is the reader's cost per member);
-//! - `flat`: the prototype in `flat.rs` on the payload text alone.
+//! - `flat`: the prototype in `flat.rs` on the payload text alone (its scan, then a plain loop
+//!   over its table);
+//! - `table`: the same scan, its table then read through `flat::TableReader`, an API shaped
+//!   like the member reader's (names and values one at a time, each value read once by a
+//!   typed method, misuse sticky): how much of the prototype's lead survives such an API.
 //!
-//! `member-cost reader|flat N CALLS` runs one of them CALLS times, a fixed workload for
-//! callgrind (`valgrind --tool=callgrind --toggle-collect='*read_all*'` or `'*flat_all*'`);
-//! instructions per member = (total at N − total at 0) / CALLS / N. Without arguments both
+//! `member-cost reader|flat|table N CALLS` runs one of them CALLS times, a fixed workload for
+//! callgrind (`valgrind --tool=callgrind --toggle-collect='*read_all*'`, `'*flat_all*'` or
+//! `'*table_all*'`);
+//! instructions per member = (total at N − total at 0) / CALLS / N. Without arguments the three
 //! alternate in blocks of 16 calls (`integration_tests::bench::interleaved`) over 25 rounds at
 //! 0, 12 and 24 members, and the median time per call is printed, with the slope per member.
 //!
@@ -79,7 +84,9 @@ fn reader(token: &str, limits: &Limits) {
 #[inline(never)]
 fn flat_all(text: &str) -> u64 {
     let mut table = [flat::Entry::default(); 32];
-    let n = flat::scan(text, &mut table).expect("a compact flat object");
+    let mut captured = [None; 7];
+    let n = flat::scan(text, &mut table, &mut captured).expect("a compact flat object");
+    black_box(&captured);
     let mut sum = 0u64;
     for e in &table[..n] {
         sum += text[e.name.0 as usize..e.name.1 as usize].len() as u64;
@@ -90,6 +97,30 @@ fn flat_all(text: &str) -> u64 {
         }
     }
     sum
+}
+
+/// The prototype's scan, read back through a reader-shaped API (`flat::TableReader`).
+#[inline(never)]
+fn table_all(text: &str) -> u64 {
+    let mut table = [flat::Entry::default(); 32];
+    let mut captured = [None; 7];
+    let n = flat::scan(text, &mut table, &mut captured).expect("a compact flat object");
+    black_box(&captured);
+    read_table(&mut flat::TableReader::new(text, &table[..n])).expect("a readable table")
+}
+
+#[inline(always)]
+fn read_table(m: &mut flat::TableReader<'_>) -> Result<u64, flat::GaveUp> {
+    let mut sum = 0u64;
+    while let Some(name) = m.next_name()? {
+        sum += name.len() as u64;
+        match m.kind()? {
+            flat::Kind::String => sum += m.optional_str()?.map_or(0, |s| s.len() as u64),
+            flat::Kind::Number => sum += m.number()?.as_u64().unwrap_or(0),
+            flat::Kind::Null => return Err(flat::GaveUp),
+        }
+    }
+    Ok(sum)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -111,38 +142,47 @@ fn main() {
                 "flat" => {
                     black_box(flat_all(black_box(&text)));
                 }
-                _ => panic!("reader or flat"),
+                "table" => {
+                    black_box(table_all(black_box(&text)));
+                }
+                _ => panic!("reader, flat or table"),
             }
         }
         return;
     }
-    println!("| members | reader ns/call | flat ns/call |");
-    println!("|---|---|---|");
+    println!("| members | reader ns/call | flat ns/call | table ns/call |");
+    println!("|---|---|---|---|");
     let mut per_call = Vec::new();
     for members in [0, 12, 24] {
         let text = payload(members);
         let token = token(&text);
-        let (mut r, mut f) = (Vec::new(), Vec::new());
+        let (mut r, mut f, mut t) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..25 {
             let times = interleaved(
                 4_000,
-                &[&|| reader(black_box(&token), &limits), &|| {
-                    black_box(flat_all(black_box(&text)));
-                }],
+                &[
+                    &|| reader(black_box(&token), &limits),
+                    &|| {
+                        black_box(flat_all(black_box(&text)));
+                    },
+                    &|| {
+                        black_box(table_all(black_box(&text)));
+                    },
+                ],
             );
             r.push(times[0].as_nanos() as f64 / 4_000.0);
             f.push(times[1].as_nanos() as f64 / 4_000.0);
+            t.push(times[2].as_nanos() as f64 / 4_000.0);
         }
-        let (r, f) = (median(r), median(f));
-        println!("| {members} | {r:.1} | {f:.1} |");
-        per_call.push((r, f));
+        let (r, f, t) = (median(r), median(f), median(t));
+        println!("| {members} | {r:.1} | {f:.1} | {t:.1} |");
+        per_call.push([r, f, t]);
     }
-    let slope = |i: usize, pick: fn(&(f64, f64)) -> f64| {
-        (pick(&per_call[i]) - pick(&per_call[0])) / [0.0, 12.0, 24.0][i]
-    };
+    let slope = |side: usize| (per_call[2][side] - per_call[0][side]) / 24.0;
     println!(
-        "ns per member (from 0 to 24): reader {:.1}, flat {:.1}",
-        slope(2, |p| p.0),
-        slope(2, |p| p.1)
+        "ns per member (from 0 to 24): reader {:.1}, flat {:.1}, table {:.1}",
+        slope(0),
+        slope(1),
+        slope(2)
     );
 }

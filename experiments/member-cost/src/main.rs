@@ -81,14 +81,26 @@ fn reader(token: &str, limits: &Limits) {
     black_box(UnverifiedToken::prepare_with(token, limits, read_all).expect("a readable token"));
 }
 
-#[inline(never)]
-fn flat_all(text: &str) -> u64 {
+/// The prototype's scan of `text`, then `read` over its table.
+#[inline(always)]
+fn scanned<T>(text: &str, read: impl FnOnce(&[flat::Entry]) -> T) -> T {
     let mut table = [flat::Entry::default(); 32];
     let mut captured = [None; 7];
     let n = flat::scan(text, &mut table, &mut captured).expect("a compact flat object");
     black_box(&captured);
+    read(&table[..n])
+}
+
+#[inline(never)]
+fn flat_all(text: &str) -> u64 {
+    scanned(text, |table| sum_table(text, table))
+}
+
+/// The plain loop over the table.
+#[inline(always)]
+fn sum_table(text: &str, table: &[flat::Entry]) -> u64 {
     let mut sum = 0u64;
-    for e in &table[..n] {
+    for e in table {
         sum += text[e.name.0 as usize..e.name.1 as usize].len() as u64;
         match e.kind {
             0 => sum += text[e.value.0 as usize..e.value.1 as usize].len() as u64,
@@ -102,11 +114,9 @@ fn flat_all(text: &str) -> u64 {
 /// The prototype's scan, read back through a reader-shaped API (`flat::TableReader`).
 #[inline(never)]
 fn table_all(text: &str) -> u64 {
-    let mut table = [flat::Entry::default(); 32];
-    let mut captured = [None; 7];
-    let n = flat::scan(text, &mut table, &mut captured).expect("a compact flat object");
-    black_box(&captured);
-    read_table(&mut flat::TableReader::new(text, &table[..n])).expect("a readable table")
+    scanned(text, |table| {
+        read_table(&mut flat::TableReader::new(text, table)).expect("a readable table")
+    })
 }
 
 #[inline(always)]

@@ -1,8 +1,8 @@
 //! Arbitrary payload text in a correctly signed Clerk session token: the facade's one-pass
 //! `SessionClaims` reader against its map route.
 //!
-//! The input (if it is UTF-8) becomes the payload of an EdDSA token signed here with a key
-//! made from a fixed seed, which a `Verifier` holds as its `jwt_key`, so every input reaches
+//! The input (if it is UTF-8) becomes the payload of an EdDSA token signed here with the test
+//! kit's Ed25519 key, whose public key a `Verifier` holds as its `jwt_key`, so every input reaches
 //! the claims stage. `Verifier::verify_at` reads `SessionClaims` straight from the payload
 //! (jwt-core's member reader, the claims' shared string buffer); `verify_as_at` into the map
 //! of all claims, then `SessionClaims`' own `Deserialize` from that map (the same member
@@ -20,19 +20,21 @@
 use std::sync::LazyLock;
 
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{
     Algorithm, SessionClaims, Timestamp, TokenCacheOptions, TokenVerificationError, Verifier,
     VerifyTokenOptions,
 };
+use integration_tests::{keys, pem_der, signing_input_raw};
 use libfuzzer_sys::fuzz_target;
-use ring::signature::{Ed25519KeyPair, KeyPair as _};
+use ring::signature::Ed25519KeyPair;
 use serde_json::{Map, Value};
 
 /// The time every token is verified at (the seeds' claims are valid around it).
 const NOW: i64 = 1_700_000_000;
 
 struct Fixture {
+    /// Parsed once: the test kit's own signing parses the key for every token.
     key: Ed25519KeyPair,
     plain: Verifier,
     cached: Verifier,
@@ -40,18 +42,11 @@ struct Fixture {
 }
 
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
-    let key = Ed25519KeyPair::from_seed_unchecked(&[7; 32]).expect("a 32-byte seed");
-    // SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): the fixed prefix, then the key.
-    let mut spki = vec![
-        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
-    ];
-    spki.extend_from_slice(key.public_key().as_ref());
-    let pem = format!(
-        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
-        STANDARD.encode(&spki)
-    );
+    let kit = keys::ed25519();
+    let key = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&pem_der(kit.private_pem))
+        .expect("the test kit's Ed25519 key");
     let options = VerifyTokenOptions::default()
-        .with_jwt_key(pem)
+        .with_jwt_key(kit.public_pem)
         .with_algorithms([Algorithm::EdDSA])
         .with_authorized_parties(["https://app.example.com"]);
     Fixture {
@@ -64,19 +59,6 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             .expect("a runtime"),
     }
 });
-
-fn sign(key: &Ed25519KeyPair, payload: &[u8]) -> String {
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(br#"{"typ":"JWT","alg":"EdDSA"}"#),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let signature = key.sign(signing_input.as_bytes());
-    format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature.as_ref())
-    )
-}
 
 fn is_claims_error(e: &TokenVerificationError) -> bool {
     matches!(
@@ -114,7 +96,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let f = &*FIXTURE;
-    let token = sign(&f.key, text.as_bytes());
+    let input = signing_input_raw(r#"{"typ":"JWT","alg":"EdDSA"}"#, text);
+    let signature = f.key.sign(input.as_bytes());
+    let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
     let now = Timestamp::from_unix_seconds(NOW);
     let one_pass = f.runtime.block_on(f.plain.verify_at(&token, now));
     let map = f

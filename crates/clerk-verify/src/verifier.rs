@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::backend_api::BackendApiKeys;
-use crate::claims::{BoxedSessionClaims, SessionClaims};
+use crate::claims::SessionClaims;
 use crate::error::{self, ConfigError, MessageContext, TokenVerificationError};
 use crate::js;
 use crate::options::VerifyTokenOptions;
@@ -226,7 +226,7 @@ impl Verifier {
         now: Timestamp,
     ) -> Result<SessionClaims, TokenVerificationError> {
         if let Some(key) = self.static_uncached() {
-            let fast = self.verify_static::<BoxedSessionClaims>(token, now, key);
+            let fast = self.verify_static::<SessionClaims>(token, now, key);
             return self.session_claims(token, fast);
         }
         if let Some(entry) = self.verify_cached(token, now).await? {
@@ -236,22 +236,20 @@ impl Verifier {
                 .clone()
                 .map_err(|detail| self.claims_error(detail));
         }
-        let fast = Box::pin(self.verify_full::<BoxedSessionClaims>(token, now, None)).await;
+        let fast = Box::pin(self.verify_full::<SessionClaims>(token, now, None)).await;
         self.session_claims(token, fast.map(|(verified, _)| verified.into_claims()))
     }
 
     /// The session claims of the one-pass verification `fast` of `token` (the claims read
-    /// straight from the payload and built in their box: they are several hundred bytes, and
-    /// every move of the verification's state and result would copy them); when the token
-    /// verified but its claims do not fit [`SessionClaims`], from
-    /// [`claims_by_map`](Self::claims_by_map).
+    /// straight from the payload); when the token verified but its claims do not fit
+    /// [`SessionClaims`], from [`claims_by_map`](Self::claims_by_map).
     fn session_claims(
         &self,
         token: &str,
-        fast: Result<BoxedSessionClaims, TokenVerificationError>,
+        fast: Result<SessionClaims, TokenVerificationError>,
     ) -> Result<SessionClaims, TokenVerificationError> {
         match fast {
-            Ok(claims) => Ok(*claims.0),
+            Ok(claims) => Ok(claims),
             Err(e) if is_claims_error(&e) => self.claims_by_map(token),
             Err(e) => Err(e),
         }
@@ -547,13 +545,13 @@ fn parse<'a, C: DeserializeOwned + 'static>(
     rules: &'a Validation,
     token: &'a str,
 ) -> Result<Prepared<'a, C>, jwt_core::Error> {
-    if TypeId::of::<C>() != TypeId::of::<BoxedSessionClaims>() {
+    if TypeId::of::<C>() != TypeId::of::<SessionClaims>() {
         return rules.prepare::<C>(token);
     }
     rules.prepare_with(token, |members| {
-        // `C` is `BoxedSessionClaims` here.
+        // `C` is `SessionClaims` here.
         // The payload's text is at most three quarters of the token: room for all its strings.
-        let mut claims = Some(BoxedSessionClaims::read(members, token.len() / 4 * 3)?);
+        let mut claims = Some(SessionClaims::read(members, token.len() / 4 * 3)?);
         (&mut claims as &mut dyn Any)
             .downcast_mut::<Option<C>>()
             .and_then(Option::take)

@@ -21,7 +21,7 @@ use crate::error::{Error, Part, truncate};
 
 mod de;
 
-pub use de::{GaveUp, Kind, MemberReader};
+pub use de::{GaveUp, Kind, MemberReader, Placed};
 pub(crate) use de::{Typed, deserialize_object, read_object};
 
 /// Deepest nesting this parser can report as [`Error::NestingTooDeep`].
@@ -1383,6 +1383,27 @@ mod tests {
             Ok(map)
         };
         member_reader_agrees(text, depth, &scan, true, kinds);
+        // Every string and null by `optional_placed`, the places read back from the text:
+        // succeeds exactly where the scan does, and agrees with serde_json.
+        let placed = |m: &mut MemberReader<'_, '_>| {
+            let mut map = Map::new();
+            while let Some(name) = m.next_name()? {
+                let value = match m.kind()? {
+                    Kind::String | Kind::Null => match m.optional_placed()? {
+                        None => Value::Null,
+                        Some(Placed::At(at)) => Value::String(text[at].to_owned()),
+                        Some(Placed::Unescaped(s)) => {
+                            assert!(s.len() < text.len(), "{text}");
+                            Value::String(s)
+                        }
+                    },
+                    _ => m.value::<Value>()?,
+                };
+                map.insert(name.into_owned(), value);
+            }
+            Ok(map)
+        };
+        member_reader_agrees(text, depth, &scan, true, placed);
         // Pairs of numbers and null read by `optional_numbers`, captured names among them:
         // may give up (anything else), and agrees with serde_json where it does not.
         let pairs = |m: &mut MemberReader<'_, '_>| {

@@ -48,7 +48,7 @@ pub use alg::{Algorithm, AlgorithmSet, KeyFamily};
 pub use backend::BACKEND;
 pub use claims::Claims;
 pub use error::{Claim, Error, Part};
-pub use json::{GaveUp, Kind, MemberReader};
+pub use json::{GaveUp, Kind, MemberReader, Placed};
 pub use jwk::{Jwk, Present};
 pub use key::{
     KeyError, MAX_KEY_INPUT_LEN, MAX_RSA_BITS, MIN_HMAC_SECRET_LEN, MIN_RSA_BITS, VerifyingKey,

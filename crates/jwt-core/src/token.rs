@@ -383,6 +383,11 @@ impl Payload {
         &self.text
     }
 
+    /// The JSON text of the payload, by value.
+    pub(crate) fn into_text(self) -> String {
+        self.text
+    }
+
     /// The registered claims in the order of [`CLAIM_NAMES`], when they were captured.
     pub(crate) fn claims(&self) -> Option<&[Option<Scalar>; 7]> {
         self.claims.as_ref()
@@ -497,7 +502,11 @@ impl<'a> UnverifiedToken<'a> {
             limits,
             None,
             Payload::prepare::<C>,
-            |token, claims| Prepared { token, claims },
+            |token, claims| Prepared {
+                token,
+                claims,
+                keep: None,
+            },
         )
     }
 
@@ -558,7 +567,11 @@ impl<'a> UnverifiedToken<'a> {
             limits,
             None,
             |text, depth| Payload::prepare_with(text, depth, read),
-            |token, claims| Prepared { token, claims },
+            |token, claims| Prepared {
+                token,
+                claims,
+                keep: None,
+            },
         )
     }
 
@@ -728,6 +741,9 @@ pub struct Prepared<'a, C> {
     pub(crate) token: UnverifiedToken<'a>,
     /// `None` when the payload does not fit `C` (reported after the signature verifies).
     pub(crate) claims: Option<C>,
+    /// Given the payload text along with claims a reader built, once the token verifies
+    /// ([`Validation::prepare_with_text`](crate::Validation::prepare_with_text)).
+    pub(crate) keep: Option<fn(&mut C, String)>,
 }
 
 impl<'a, C> Prepared<'a, C> {
@@ -979,6 +995,115 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn prepare_with_text_hands_the_text_to_claims_a_reader_built_once_they_verify() {
+        use crate::{Algorithm, Placed, Timestamp, Validation};
+        use core::ops::Range;
+        /// `sub` as a place in `text` (the reader) or a copy (serde).
+        #[derive(Debug, serde::Deserialize)]
+        struct Placing {
+            sub: Option<String>,
+            #[serde(skip)]
+            at: Option<Range<usize>>,
+            #[serde(skip)]
+            text: Option<String>,
+        }
+        impl Placing {
+            fn sub(&self) -> Option<&str> {
+                match (&self.at, &self.text) {
+                    (Some(at), Some(text)) => text.get(at.clone()),
+                    _ => self.sub.as_deref(),
+                }
+            }
+        }
+        fn read(m: &mut MemberReader<'_, '_>) -> Result<Placing, GaveUp> {
+            let mut c = Placing {
+                sub: None,
+                at: None,
+                text: None,
+            };
+            while let Some(name) = m.next_name()? {
+                match &*name {
+                    "sub" => match m.optional_placed()? {
+                        Some(Placed::At(at)) => c.at = Some(at),
+                        Some(Placed::Unescaped(s)) => c.sub = Some(s),
+                        None => {}
+                    },
+                    "decline" => return Err(GaveUp),
+                    _ => drop(m.value::<serde::de::IgnoredAny>()?),
+                }
+            }
+            Ok(c)
+        }
+        fn keep(c: &mut Placing, text: String) {
+            assert!(c.text.is_none(), "kept twice");
+            c.text = Some(text);
+        }
+        let secret = [9u8; 32];
+        let signed = |payload: &str| {
+            let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
+            let tag = ring::hmac::sign(&key, input.as_bytes());
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+        };
+        let rules = Validation::new([Algorithm::HS256]).require_exp(false);
+        let key = VerifyingKey::hmac(&secret).unwrap();
+        let now = Timestamp::from_unix_seconds(0);
+        let verify = |token: &str| {
+            let prepared = rules.prepare_with_text(token, read, keep)?;
+            // Nothing is kept before the verification.
+            assert!(prepared.claims.as_ref().is_none_or(|c| c.text.is_none()));
+            rules.verify_prepared_claims(prepared, &key, now)
+        };
+        // A plain string: a place in the text, which the claims now hold; the same through
+        // `verify_prepared`.
+        let c = verify(&signed(r#"{"x":[1],"sub":"user_1"}"#)).unwrap();
+        assert_eq!(
+            (c.sub(), c.at.clone(), c.sub.as_deref()),
+            (Some("user_1"), Some(16..22), None)
+        );
+        assert_eq!(c.text.as_deref(), Some(r#"{"x":[1],"sub":"user_1"}"#));
+        let token = signed(r#"{"sub":"u"}"#);
+        let prepared = rules.prepare_with_text(&token, read, keep).unwrap();
+        let v = rules.verify_prepared(prepared, &key, now).unwrap();
+        assert_eq!(
+            (v.claims().sub(), v.claims().text.is_some()),
+            (Some("u"), true)
+        );
+        // An escaped string: unescaped by the reader, the text kept all the same.
+        let c = verify(&signed(r#"{"sub":"\u0075"}"#)).unwrap();
+        assert_eq!(
+            (c.sub(), c.at.clone(), c.text.is_some()),
+            (Some("u"), None, true)
+        );
+        // The reader declined: serde built the claims, and nothing is kept.
+        let c = verify(&signed(r#"{"sub":"u","decline":1}"#)).unwrap();
+        assert_eq!(
+            (c.sub(), c.at.clone(), c.text.is_none()),
+            (Some("u"), None, true)
+        );
+        // A token that does not verify hands nothing out, kept or not.
+        let expired = signed(r#"{"sub":"u","exp":-5}"#);
+        assert!(
+            matches!(verify(&expired), Err(Error::Expired { .. })),
+            "{:?}",
+            verify(&expired)
+        );
+        let mut forged = signed(r#"{"sub":"u"}"#);
+        let i = forged.len() - 10;
+        let other = if forged.as_bytes()[i] == b'A' {
+            "B"
+        } else {
+            "A"
+        };
+        forged.replace_range(i..=i, other);
+        assert!(
+            matches!(verify(&forged), Err(Error::InvalidSignature)),
+            "{:?}",
+            verify(&forged)
+        );
     }
 
     #[test]

@@ -234,7 +234,11 @@ impl Validation {
             &self.limits,
             Some(&self.known),
             Payload::prepare::<C>,
-            |token, claims| Prepared { token, claims },
+            |token, claims| Prepared {
+                token,
+                claims,
+                keep: None,
+            },
         )
     }
 
@@ -251,8 +255,89 @@ impl Validation {
             &self.limits,
             Some(&self.known),
             |text, depth| Payload::prepare_with(text, depth, read),
-            |token, claims| Prepared { token, claims },
+            |token, claims| Prepared {
+                token,
+                claims,
+                keep: None,
+            },
         )
+    }
+
+    /// Like [`prepare_with`](Self::prepare_with), for a claims type that keeps the payload's
+    /// decoded text instead of copies of its strings: `read` takes the strings it wants as
+    /// places in the text ([`MemberReader::optional_placed`]), and once the token has
+    /// verified (signature and claims), `keep` is given the claims `read` built and the text
+    /// the places refer to, which the verification no longer needs. So the claims' strings
+    /// take no allocation or copy of their own.
+    ///
+    /// `keep` is called only for claims `read` built: when `read` gives up, `C`'s
+    /// `Deserialize` builds them from the payload (with the same errors in the same order,
+    /// as for [`prepare_with`](Self::prepare_with)), and those keep copies of their own.
+    /// Claims that fail verification are dropped without it.
+    ///
+    /// ```
+    /// use std::ops::Range;
+    /// use jwt_core::{Algorithm, GaveUp, MemberReader, Placed, Timestamp, Validation, VerifyingKey};
+    /// # let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    /// # let secret = base64_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow");
+    /// /// The issuer: a place in the kept payload text, or (written with escapes, or read by
+    /// /// serde) a copy.
+    /// #[derive(serde::Deserialize)]
+    /// struct Issuer {
+    ///     iss: Option<String>,
+    ///     #[serde(skip)]
+    ///     place: Option<Range<usize>>,
+    ///     #[serde(skip)]
+    ///     text: String,
+    /// }
+    ///
+    /// impl Issuer {
+    ///     fn iss(&self) -> Option<&str> {
+    ///         match &self.place {
+    ///             Some(at) => self.text.get(at.clone()),
+    ///             None => self.iss.as_deref(),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// fn read(m: &mut MemberReader<'_, '_>) -> Result<Issuer, GaveUp> {
+    ///     let mut c = Issuer { iss: None, place: None, text: String::new() };
+    ///     while let Some(name) = m.next_name()? {
+    ///         match &*name {
+    ///             "iss" => match m.optional_placed()? {
+    ///                 Some(Placed::At(at)) => c.place = Some(at),
+    ///                 Some(Placed::Unescaped(s)) => c.iss = Some(s),
+    ///                 None => {}
+    ///             },
+    ///             _ => m.value::<serde::de::IgnoredAny>().map(drop)?,
+    ///         }
+    ///     }
+    ///     Ok(c)
+    /// }
+    ///
+    /// let rules = Validation::new([Algorithm::HS256]).require_sub(false);
+    /// let prepared = rules.prepare_with_text(token, read, |c, text| c.text = text)?;
+    /// let key = VerifyingKey::hmac(&secret)?;
+    /// let now = Timestamp::from_unix_seconds(1_300_819_000);
+    /// let claims = rules.verify_prepared_claims(prepared, &key, now)?;
+    /// assert_eq!(claims.iss(), Some("joe"));
+    /// assert!(claims.place.is_some() && claims.iss.is_none());
+    /// # fn base64_decode(s: &str) -> Vec<u8> {
+    /// #     use base64::Engine as _;
+    /// #     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).unwrap()
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn prepare_with_text<'a, C: DeserializeOwned + 'static>(
+        &'a self,
+        token: &'a str,
+        read: impl FnOnce(&mut MemberReader<'_, '_>) -> Result<C, GaveUp>,
+        keep: fn(&mut C, String),
+    ) -> Result<Prepared<'a, C>, Error> {
+        let mut prepared = self.prepare_with(token, read)?;
+        prepared.keep = Some(keep);
+        Ok(prepared)
     }
 
     /// Like [`verify`](Self::verify), for a token prepared with
@@ -318,9 +403,13 @@ impl Validation {
             // Verified: the header is the issuer's, worth keeping.
             self.known.remember(prepared.token.header_segment(), header);
         }
-        let claims = match prepared.claims {
-            Some(claims) => claims,
-            None => into_claims(prepared.token.payload)?,
+        let claims = match (prepared.claims, prepared.keep) {
+            (Some(mut claims), Some(keep)) => {
+                keep(&mut claims, prepared.token.payload.into_text());
+                claims
+            }
+            (Some(claims), None) => claims,
+            (None, _) => into_claims(prepared.token.payload)?,
         };
         Ok((prepared.token.header, claims, alg))
     }
@@ -337,6 +426,7 @@ impl Validation {
             Prepared {
                 token,
                 claims: None,
+                keep: None,
             },
             key,
             now,

@@ -14,6 +14,7 @@
 //! error exactly as before). Verdicts and messages therefore never depend on this module.
 
 use core::fmt;
+use core::ops::Range;
 use std::borrow::Cow;
 
 use serde::de::value::BorrowedStrDeserializer;
@@ -48,6 +49,18 @@ pub enum Kind {
     Array,
     /// An object.
     Object,
+}
+
+/// A string value as [`MemberReader::optional_placed`] reads it: where it lies in the payload
+/// text, or, when it is written with escapes, its unescaped copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
+    /// Written without escapes: the string is the payload text's bytes in this range (the
+    /// text [`Validation::prepare_with_text`](crate::Validation::prepare_with_text) hands to
+    /// its `keep` function once the token verifies).
+    At(Range<usize>),
+    /// Written with escapes: the string unescaped.
+    Unescaped(String),
 }
 
 impl fmt::Display for GaveUp {
@@ -194,6 +207,13 @@ impl<'t> Reader<'t> {
     /// [`string`](Self::string), keeping the string in `grabbed` when `grab` is set.
     #[inline(always)]
     fn string_grabbed(&mut self, grab: bool) -> Result<Cow<'t, str>, GaveUp> {
+        self.string_placed(grab).map(|(content, _)| content)
+    }
+
+    /// [`string_grabbed`](Self::string_grabbed), with the range of the string's characters
+    /// in the text (its content when it is written without escapes).
+    #[inline(always)]
+    fn string_placed(&mut self, grab: bool) -> Result<(Cow<'t, str>, Range<usize>), GaveUp> {
         let token = self.sc.string();
         let token = self.check(token)?;
         let content = self.sc.content(&token);
@@ -207,7 +227,7 @@ impl<'t> Reader<'t> {
                 Cow::Owned(s) => Text::Owned(s.as_str().into()),
             }));
         }
-        Ok(content)
+        Ok((content, token.start..token.end))
     }
 
     /// Reads the number at `pos`: the scalar the scan captures for it, and the number as
@@ -617,6 +637,54 @@ impl<'t> MemberReader<'_, 't> {
             Some(b'"') => {
                 let s = r.string_grabbed(pending.is_some())?;
                 (Some(s), r.grabbed.take())
+            }
+            Some(b'n') => {
+                let n = r.sc.literal(b"null", Scalar::Other);
+                (None, Some(r.check(n)?))
+            }
+            _ => return r.fail(),
+        };
+        if let Some(scalar) = scalar {
+            self.capture_at(pending, scalar);
+        }
+        Ok(value)
+    }
+
+    /// Like [`optional_str`](Self::optional_str), for a claims type that keeps the payload
+    /// text instead of copies of its strings (see
+    /// [`Validation::prepare_with_text`](crate::Validation::prepare_with_text)): a string
+    /// written without escapes is given as its place in the text, an escaped one unescaped.
+    ///
+    /// ```
+    /// use jwt_core::{GaveUp, Limits, Placed, UnverifiedToken};
+    /// # use base64::Engine as _;
+    /// # let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    /// let payload = r#"{"sub":"user_1","name":"a \"b\"","org":null}"#;
+    /// let token = format!("{}.{}.c2ln", b64(r#"{"alg":"HS256"}"#), b64(payload));
+    /// let mut strings = Vec::new();
+    /// UnverifiedToken::prepare_with(&token, &Limits::default(), |m| {
+    ///     while m.next_name()?.is_some() {
+    ///         strings.push(m.optional_placed()?);
+    ///     }
+    ///     Ok::<(), GaveUp>(())
+    /// })?;
+    /// let name = Placed::Unescaped(r#"a "b""#.to_owned());
+    /// assert_eq!(strings, [Some(Placed::At(8..14)), Some(name), None]);
+    /// assert_eq!(&payload[8..14], "user_1");
+    /// # Ok::<(), jwt_core::Error>(())
+    /// ```
+    #[inline]
+    pub fn optional_placed(&mut self) -> Result<Option<Placed>, GaveUp> {
+        let pending = self.value_start()?;
+        let r = &mut *self.r;
+        let (value, scalar) = match r.sc.peek() {
+            Some(b'"') => {
+                let (content, at) = r.string_placed(pending.is_some())?;
+                let placed = match content {
+                    Cow::Borrowed(_) => Placed::At(at),
+                    Cow::Owned(s) => Placed::Unescaped(s),
+                };
+                (Some(placed), r.grabbed.take())
             }
             Some(b'n') => {
                 let n = r.sc.literal(b"null", Scalar::Other);

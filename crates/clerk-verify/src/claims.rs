@@ -4,7 +4,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use std::borrow::Cow;
 
-use jwt_core::{GaveUp, Kind, MemberReader};
+use jwt_core::{GaveUp, Kind, MemberReader, Placed};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -75,6 +75,21 @@ struct Fields {
 struct Span {
     start: u32,
     end: u32,
+}
+
+/// Set in a span read by the verifier while its string sits among the escaped strings, which
+/// [`SessionClaims::keep_text`] moves after the payload text (every other span read there is
+/// a place in the payload text already).
+const ESCAPED: u32 = 1 << 31;
+
+impl Span {
+    /// The span moved to `base` when it is marked [`ESCAPED`].
+    fn unmark(&mut self, base: u32) {
+        if self.start & ESCAPED != 0 {
+            self.start = (self.start & !ESCAPED).saturating_add(base);
+            self.end = (self.end & !ESCAPED).saturating_add(base);
+        }
+    }
 }
 
 /// Appends `s` to the claims' text; its place there.
@@ -672,20 +687,20 @@ impl<'de> Visitor<'de> for SessionClaimsVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, members: A) -> Result<SessionClaims, A::Error> {
-        let mut c = SessionClaims::unset(0);
+        let mut c = SessionClaims::unset();
         read_members(&mut c.0, &mut Serde(members, PhantomData))?;
         Ok(c)
     }
 }
 
 impl SessionClaims {
-    /// Every claim absent (`sub` empty, `exp` 0), to be filled by [`read_members`], with
-    /// room for `capacity` bytes of strings. Built in its box: the fields are several hundred
-    /// bytes, and only the box's address moves through the verification's layers.
-    fn unset(capacity: usize) -> SessionClaims {
+    /// Every claim absent (`sub` empty, `exp` 0), to be filled by [`read_members`]. Built in
+    /// its box: the fields are several hundred bytes, and only the box's address moves
+    /// through the verification's layers.
+    fn unset() -> SessionClaims {
         let none = Span { start: 0, end: 0 };
         SessionClaims(Box::new(Fields {
-            text: String::with_capacity(capacity),
+            text: String::new(),
             sub: none,
             sid: None,
             azp: None,
@@ -769,12 +784,27 @@ impl Members for MemberReader<'_, '_> {
         Ok(self.next_name()?.map(MemberName::sort))
     }
 
+    /// A string written without escapes is its place in the payload text, which the claims
+    /// keep once the token verifies ([`SessionClaims::keep_text`]); an escaped one is
+    /// unescaped into `text`, its span marked [`ESCAPED`] until then.
     #[inline(always)]
     fn string(&mut self, text: &mut String) -> Result<Option<Span>, GaveUp> {
-        match self.optional_str()? {
-            Some(s) => put(text, &s).map(Some),
-            None => Ok(None),
+        let (span, marked) = match self.optional_placed()? {
+            None => return Ok(None),
+            Some(Placed::At(at)) => match (u32::try_from(at.start), u32::try_from(at.end)) {
+                (Ok(start), Ok(end)) => (Span { start, end }, 0),
+                _ => return Err(GaveUp),
+            },
+            Some(Placed::Unescaped(s)) => (put(text, &s)?, ESCAPED),
+        };
+        // Both kinds of place stay below the mark: `SessionClaims::read` bounds the payload.
+        if span.end >= ESCAPED {
+            return Err(GaveUp);
         }
+        Ok(Some(Span {
+            start: span.start | marked,
+            end: span.end | marked,
+        }))
     }
 
     #[inline(always)]
@@ -916,17 +946,53 @@ fn read_members<M: Members>(c: &mut Fields, members: &mut M) -> Result<(), M::Er
 
 impl SessionClaims {
     /// The claims read by jwt-core's member reader, for
-    /// [`UnverifiedToken::prepare_with`](jwt_core::UnverifiedToken::prepare_with): what the
-    /// `Deserialize` impl builds, without serde's machinery for every member.
-    /// `capacity` bounds the strings' length (the payload's), so the buffer is allocated
-    /// once.
+    /// [`Validation::prepare_with_text`](jwt_core::Validation::prepare_with_text) with
+    /// [`keep_text`](Self::keep_text): what the `Deserialize` impl builds, without serde's
+    /// machinery for every member, and without a copy of the strings written without escapes
+    /// (their places in the payload text, which the claims keep once the token verifies).
+    /// `payload_len` bounds the payload text's length; from 2 GiB on, the places would not
+    /// fit a span, and the reader gives up (serde's route then copies the strings).
     pub(crate) fn read(
         members: &mut MemberReader<'_, '_>,
-        capacity: usize,
+        payload_len: usize,
     ) -> Result<Self, GaveUp> {
-        let mut c = SessionClaims::unset(capacity);
+        if payload_len >= ESCAPED as usize {
+            return Err(GaveUp);
+        }
+        let mut c = SessionClaims::unset();
         read_members(&mut c.0, members)?;
         Ok(c)
+    }
+
+    /// Takes the verified payload's `text`, which the claims [`read`](Self::read) built
+    /// refer to: the escaped strings move after it, and their spans with them.
+    pub(crate) fn keep_text(&mut self, text: String) {
+        let f = &mut *self.0;
+        let escaped = core::mem::replace(&mut f.text, text);
+        if escaped.is_empty() {
+            return;
+        }
+        // Below 2 GiB (`read` bounds the payload), so the sums fit.
+        let base = u32::try_from(f.text.len()).unwrap_or(u32::MAX);
+        f.text.push_str(&escaped);
+        f.sub.unmark(base);
+        for span in [
+            &mut f.sid,
+            &mut f.azp,
+            &mut f.iss,
+            &mut f.jti,
+            &mut f.sts,
+            &mut f.pla,
+            &mut f.fea,
+            &mut f.org_id,
+            &mut f.org_slug,
+            &mut f.org_role,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            span.unmark(base);
+        }
     }
 }
 
@@ -1143,12 +1209,16 @@ mod tests {
         );
         let mut read = Err(GaveUp);
         jwt_core::UnverifiedToken::prepare_with(&token, &jwt_core::Limits::default(), |m| {
-            let claims = SessionClaims::read(m, 0); // the buffer grows as it fills
+            let claims = SessionClaims::read(m, token.len());
             read = claims.clone();
             claims
         })
         .expect("a well-formed token");
-        read
+        // What the verifier's claims keep once the token verifies.
+        read.map(|mut c| {
+            c.keep_text(payload.to_string());
+            c
+        })
     }
 
     #[test]

@@ -5,7 +5,9 @@ use core::fmt;
 use std::sync::Arc;
 
 use jwks::{JwkSet, KeyProvider, KeyRequest};
-use jwt_core::{Algorithm, GaveUp, Prepared, Timestamp, UnverifiedToken, Validation, VerifyingKey};
+use jwt_core::{
+    Algorithm, GaveUp, MemberReader, Prepared, Timestamp, UnverifiedToken, Validation, VerifyingKey,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -548,15 +550,22 @@ fn parse<'a, C: DeserializeOwned + 'static>(
     if TypeId::of::<C>() != TypeId::of::<SessionClaims>() {
         return rules.prepare::<C>(token);
     }
-    rules.prepare_with(token, |members| {
-        // `C` is `SessionClaims` here.
-        // The payload's text is at most three quarters of the token: room for all its strings.
+    // `C` is `SessionClaims` here. Its strings are places in the payload text, which the
+    // claims keep once the token verifies.
+    let read = |members: &mut MemberReader<'_, '_>| {
+        // The payload's text is at most three quarters of the token.
         let mut claims = Some(SessionClaims::read(members, token.len() / 4 * 3)?);
         (&mut claims as &mut dyn Any)
             .downcast_mut::<Option<C>>()
             .and_then(Option::take)
             .ok_or(GaveUp)
-    })
+    };
+    let keep = |claims: &mut C, text: String| {
+        if let Some(claims) = (claims as &mut dyn Any).downcast_mut::<SessionClaims>() {
+            claims.keep_text(text);
+        }
+    };
+    rules.prepare_with_text(token, read, keep)
 }
 
 /// Whether verification failed only because the verified claims do not fit the claims type.

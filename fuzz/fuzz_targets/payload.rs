@@ -6,7 +6,9 @@
 //! into `Claims` (serde_json's strict tree parser), into `serde_json::Value` and into a typed
 //! struct (both read by jwt-core's one-pass reader), and through the split
 //! `UnverifiedToken::prepare` + `Validation::verify_prepared` form, and through
-//! `UnverifiedToken::prepare_with` with a member reader written for the struct. Nothing may
+//! `UnverifiedToken::prepare_with` with a member reader written for the struct, and through
+//! `Validation::prepare_with_text` with that reader taking `sub` as a place in the payload
+//! text, resolved against the text its `keep` function is handed. Nothing may
 //! panic, and the verdicts must agree: the same error wherever the map path fails, the same
 //! claims wherever it succeeds, and a typed failure only when the claims do not fit the struct.
 #![no_main]
@@ -14,9 +16,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use core::ops::Range;
+
 use jwt_core::{
-    Algorithm, Claims, GaveUp, Kind, Limits, MemberReader, Timestamp, UnverifiedToken, Validation,
-    VerifyingKey,
+    Algorithm, Claims, GaveUp, Kind, Limits, MemberReader, Placed, Timestamp, UnverifiedToken,
+    Validation, VerifyingKey,
 };
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
@@ -36,9 +40,49 @@ struct Typed {
     tags: Vec<String>,
 }
 
+/// `Typed` read with `sub` kept as its place in the payload text until the token verifies.
+#[derive(Debug)]
+struct Kept {
+    typed: Typed,
+    sub_at: Option<Range<usize>>,
+}
+
+impl<'de> Deserialize<'de> for Kept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Typed::deserialize(d).map(|typed| Kept {
+            typed,
+            sub_at: None,
+        })
+    }
+}
+
+/// `Kept` through the member reader, `sub` by `optional_placed`.
+fn read_kept(m: &mut MemberReader<'_, '_>) -> Result<Kept, GaveUp> {
+    let mut sub_at = None;
+    let typed = read_fields(m, Some(&mut sub_at))?;
+    Ok(Kept { typed, sub_at })
+}
+
+/// The text of a verified token: `sub` read from the place the reader took.
+fn keep(k: &mut Kept, text: String) {
+    if let Some(at) = k.sub_at.take() {
+        let sub = text.get(at).expect("a place in the payload text");
+        assert!(!sub.contains('\\'), "a place given for an escaped string");
+        k.typed.sub = Some(sub.to_owned());
+    }
+}
+
 /// `Typed` as its `Deserialize` reads it, through the member reader (unknown members
 /// ignored, a repeated field given up on: serde's derive would refuse it).
 fn read_typed(m: &mut MemberReader<'_, '_>) -> Result<Typed, GaveUp> {
+    read_fields(m, None)
+}
+
+/// [`read_typed`], with `sub` as a place in the text (`placed`) when given somewhere to put it.
+fn read_fields(
+    m: &mut MemberReader<'_, '_>,
+    mut placed: Option<&mut Option<Range<usize>>>,
+) -> Result<Typed, GaveUp> {
     let mut t = Typed {
         sub: None,
         exp: None,
@@ -58,7 +102,14 @@ fn read_typed(m: &mut MemberReader<'_, '_>) -> Result<Typed, GaveUp> {
             seen[i] = true;
         }
         match field {
-            Some(0) => t.sub = m.optional_string()?,
+            Some(0) => match placed.as_deref_mut() {
+                None => t.sub = m.optional_string()?,
+                Some(at) => match m.optional_placed()? {
+                    Some(Placed::At(place)) => *at = Some(place),
+                    Some(Placed::Unescaped(s)) => t.sub = Some(s),
+                    None => {}
+                },
+            },
             // A number straight; anything else (null too) through serde.
             Some(1) => {
                 t.exp = match m.kind()? {
@@ -147,6 +198,17 @@ fuzz_target!(|data: &[u8]| {
         .and_then(|p| rules.verify_prepared(p, &key, now));
     assert_eq!(
         with_reader.as_ref().map(|v| v.claims()),
+        typed.as_ref().map(|v| v.claims())
+    );
+
+    let kept = rules
+        .prepare_with_text(&token, read_kept, keep)
+        .and_then(|p| rules.verify_prepared_claims(p, &key, now));
+    assert_eq!(
+        kept.as_ref().map(|k| {
+            assert!(k.sub_at.is_none(), "a verified token's text was not kept");
+            &k.typed
+        }),
         typed.as_ref().map(|v| v.claims())
     );
 });

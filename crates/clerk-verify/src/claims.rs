@@ -45,7 +45,9 @@ pub struct SessionClaims(Box<Fields>);
 /// [`SessionClaims`]' fields, behind its box.
 #[derive(Clone)]
 struct Fields {
-    /// The string claims' contents, back to back; each is a [`Span`] of it.
+    /// The text the string claims are [`Span`]s of: on the verifier's route the verified
+    /// payload text (escaped strings after it, see [`SessionClaims::keep_text`]), otherwise
+    /// the strings back to back.
     text: String,
     sub: Span,
     sid: Option<Span>,
@@ -733,7 +735,8 @@ trait Members {
     type Error: de::Error;
     /// The next member's name, sorted.
     fn name(&mut self) -> Result<Option<MemberName>, Self::Error>;
-    /// A string or `null`, as `Option<String>` reads it, the string appended to `text`.
+    /// A string or `null`, as `Option<String>` reads it: the string's span, appended to
+    /// `text` (the member reader: a place in the payload text, unless it is escaped).
     fn string(&mut self, text: &mut String) -> Result<Option<Span>, Self::Error>;
     /// A time claim, by [`Seconds`].
     fn seconds(&mut self) -> Result<i64, Self::Error>;

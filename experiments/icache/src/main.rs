@@ -1,0 +1,153 @@
+//! How much of a verification's time is the instruction cache?
+//!
+//! A facade `verify()` runs the RSA check (*ring*'s code) and our parsing (jwt-core's and the
+//! facade's code) one after the other; together they touch more code than the 32 KiB L1
+//! instruction cache holds, so in cachegrind's model of this machine each `verify()` takes
+//! about 720 more L1i misses than the bare check (docs/PERFORMANCE.md). Whether that costs
+//! time natively is measured here: each side is timed hot (called back to back, its code
+//! cached) and cold (right after `pollute`, about 48 KiB of other code that evicts the L1i
+//! and touches no data, itself outside the timed span). Sides:
+//!
+//! - `floor`: *ring*'s RS256 check, key components decoded once (the facade bench's floor);
+//! - `parse`: `Validation::prepare::<SessionClaims>` on the same token (jwt-core's one-pass
+//!   reader into the facade's claims type: the parse half of a verification);
+//! - `verify`: the facade's `Verifier::verify_at` with the key as `jwt_key`.
+//!
+//! The three sides and the two modes alternate, 16 calls at a time, over 400 rounds; the
+//! median ns per call of each is printed, with cold − hot.
+//!
+//! Run: `cargo run --release --manifest-path experiments/icache/Cargo.toml`.
+#![forbid(unsafe_code)]
+
+include!(concat!(env!("OUT_DIR"), "/polluter.rs"));
+
+use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clerk_verify::{SessionClaims, Timestamp, Verifier, VerifyTokenOptions};
+use integration_tests::{clerk_payload, keys};
+use jwt_core::{Algorithm, Validation};
+use ring::signature;
+use serde_json::{Value, json};
+
+const NOW: i64 = 1_700_000_000;
+const TARGET_LEN: usize = 750;
+const BLOCK: usize = 16;
+const ROUNDS: usize = 400;
+
+fn ready<F: Future>(f: F) -> F::Output {
+    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("this path never waits"),
+    }
+}
+
+/// `BLOCK` calls back to back: ns per call.
+fn hot(f: &dyn Fn()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..BLOCK {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1e9 / BLOCK as f64
+}
+
+/// `BLOCK` calls, each right after `pollute` (not timed): ns per call.
+fn cold(f: &dyn Fn(), seed: &mut u64) -> f64 {
+    let mut total = Duration::ZERO;
+    for _ in 0..BLOCK {
+        *seed = pollute(black_box(*seed));
+        let start = Instant::now();
+        f();
+        total += start.elapsed();
+    }
+    total.as_secs_f64() * 1e9 / BLOCK as f64
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let key = keys::rsa2048_a();
+    let header = json!({"typ": "JWT", "kid": "ins_1"});
+    // The facade bench's token: a Clerk payload padded to about 750 bytes.
+    let mut payload = clerk_payload(NOW);
+    let unpadded = key.sign(Algorithm::RS256, &header, &payload).len();
+    if unpadded < TARGET_LEN {
+        let pad = (TARGET_LEN - unpadded) * 3 / 4;
+        payload["org_slug"] = Value::String("x".repeat(pad.saturating_sub(14)));
+    }
+    let token = key.sign(Algorithm::RS256, &header, &payload);
+
+    let jwk = key.verifying_key().to_jwk().unwrap();
+    let n = URL_SAFE_NO_PAD.decode(jwk.n.unwrap()).unwrap();
+    let e = URL_SAFE_NO_PAD.decode(jwk.e.unwrap()).unwrap();
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let (input, sig) = (
+        input.as_bytes().to_vec(),
+        URL_SAFE_NO_PAD.decode(sig).unwrap(),
+    );
+    let floor = || {
+        signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                black_box(&input),
+                black_box(&sig),
+            )
+            .unwrap();
+    };
+    let rules = Validation::new([Algorithm::RS256]).with_header_types(["JWT"]);
+    let parse = || {
+        black_box(rules.prepare::<SessionClaims>(black_box(&token)).unwrap());
+    };
+    let options = VerifyTokenOptions::default()
+        .with_jwt_key(key.public_pem)
+        .with_authorized_parties(["https://app.example.com"]);
+    let verifier = Verifier::new(&options).unwrap();
+    let now = Timestamp::from_unix_seconds(NOW);
+    let verify = || {
+        black_box(ready(verifier.verify_at(black_box(&token), now)).unwrap());
+    };
+
+    let sides: [(&str, &dyn Fn()); 3] = [("floor", &floor), ("parse", &parse), ("verify", &verify)];
+    let mut seed = 1u64;
+    let mut times = vec![(Vec::new(), Vec::new()); sides.len()];
+    for round in 0..ROUNDS {
+        for (i, (_, f)) in sides.iter().enumerate() {
+            // Alternate which mode goes first.
+            if round % 2 == 0 {
+                times[i].0.push(hot(*f));
+                times[i].1.push(cold(*f, &mut seed));
+            } else {
+                times[i].1.push(cold(*f, &mut seed));
+                times[i].0.push(hot(*f));
+            }
+        }
+    }
+    println!(
+        "token {} bytes; median ns per call over {ROUNDS} rounds of {BLOCK} calls",
+        token.len()
+    );
+    println!("| side | hot | cold | cold - hot |");
+    println!("|---|---|---|---|");
+    let mut medians = Vec::new();
+    for ((name, _), (h, c)) in sides.iter().zip(times) {
+        let (h, c) = (median(h), median(c));
+        medians.push((h, c));
+        println!("| {name} | {h:.0} | {c:.0} | {:.0} |", c - h);
+    }
+    let (floor, verify) = (medians[0], medians[2]);
+    println!(
+        "verify / floor: hot {:.3}, cold {:.3}; verify - floor: hot {:.0} ns, cold {:.0} ns",
+        verify.0 / floor.0,
+        verify.1 / floor.1,
+        verify.0 - floor.0,
+        verify.1 - floor.1
+    );
+    black_box(seed);
+}

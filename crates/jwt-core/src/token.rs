@@ -774,6 +774,14 @@ mod tests {
         format!("{}.{}.c2ln", enc(h), enc(p))
     }
 
+    /// `payload` in a token signed with `secret` by HS256 (header `{"alg":"HS256"}`).
+    fn hs256(secret: &[u8], payload: &str) -> String {
+        let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, secret);
+        let tag = ring::hmac::sign(&key, input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    }
+
     #[test]
     fn a_header_clone_leaves_the_parameter_map_to_be_built_again() {
         let t = tok(
@@ -940,12 +948,7 @@ mod tests {
             n: Option<u8>,
         }
         let secret = [9u8; 32];
-        let signed = |payload: &str| {
-            let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
-            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
-            let tag = ring::hmac::sign(&key, input.as_bytes());
-            format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
-        };
+        let signed = |payload: &str| hs256(&secret, payload);
         let rules = Validation::new([Algorithm::HS256]).require_exp(false);
         let key = VerifyingKey::hmac(&secret).unwrap();
         let verify = |token: &str, read: fn(&mut MemberReader<'_, '_>) -> Result<Mine, GaveUp>| {
@@ -1042,12 +1045,7 @@ mod tests {
             c.text = Some(text);
         }
         let secret = [9u8; 32];
-        let signed = |payload: &str| {
-            let input = format!("{}.{}", enc(r#"{"alg":"HS256"}"#), enc(payload));
-            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
-            let tag = ring::hmac::sign(&key, input.as_bytes());
-            format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
-        };
+        let signed = |payload: &str| hs256(&secret, payload);
         let rules = Validation::new([Algorithm::HS256]).require_exp(false);
         let key = VerifyingKey::hmac(&secret).unwrap();
         let now = Timestamp::from_unix_seconds(0);

@@ -631,12 +631,22 @@ impl<'t> MemberReader<'_, 't> {
     /// ```
     #[inline]
     pub fn optional_str(&mut self) -> Result<Option<Cow<'t, str>>, GaveUp> {
+        self.optional_string_as(|content, _| content)
+    }
+
+    /// A string (`Some`, its content and where its characters lie in the text, given to
+    /// `string`) or `null` (`None`), captured if the member is a registered claim.
+    #[inline(always)]
+    fn optional_string_as<T>(
+        &mut self,
+        string: impl FnOnce(Cow<'t, str>, Range<usize>) -> T,
+    ) -> Result<Option<T>, GaveUp> {
         let pending = self.value_start()?;
         let r = &mut *self.r;
         let (value, scalar) = match r.sc.peek() {
             Some(b'"') => {
-                let s = r.string_grabbed(pending.is_some())?;
-                (Some(s), r.grabbed.take())
+                let (content, at) = r.string_placed(pending.is_some())?;
+                (Some(string(content, at)), r.grabbed.take())
             }
             Some(b'n') => {
                 let n = r.sc.literal(b"null", Scalar::Other);
@@ -675,27 +685,10 @@ impl<'t> MemberReader<'_, 't> {
     /// ```
     #[inline]
     pub fn optional_placed(&mut self) -> Result<Option<Placed>, GaveUp> {
-        let pending = self.value_start()?;
-        let r = &mut *self.r;
-        let (value, scalar) = match r.sc.peek() {
-            Some(b'"') => {
-                let (content, at) = r.string_placed(pending.is_some())?;
-                let placed = match content {
-                    Cow::Borrowed(_) => Placed::At(at),
-                    Cow::Owned(s) => Placed::Unescaped(s),
-                };
-                (Some(placed), r.grabbed.take())
-            }
-            Some(b'n') => {
-                let n = r.sc.literal(b"null", Scalar::Other);
-                (None, Some(r.check(n)?))
-            }
-            _ => return r.fail(),
-        };
-        if let Some(scalar) = scalar {
-            self.capture_at(pending, scalar);
-        }
-        Ok(value)
+        self.optional_string_as(|content, at| match content {
+            Cow::Borrowed(_) => Placed::At(at),
+            Cow::Owned(s) => Placed::Unescaped(s),
+        })
     }
 
     /// What the value of the member just named is, without reading it: for a reader that

@@ -7,7 +7,13 @@
 
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::signature;
 use serde::Deserialize;
+use serde_json::Value;
+
+use crate::{TestKey, clerk_payload};
 
 /// The typed claims struct of the benches: the registered claims and a few of Clerk's, as an
 /// application would define it, for the paths that deserialize the caller's own type.
@@ -29,6 +35,63 @@ pub struct SessionClaims {
     pub nbf: i64,
     /// `v`.
     pub v: Option<u8>,
+}
+
+/// [`clerk_payload`] at `now`, padded with a custom claim (a long `org_slug`) so that `sign`
+/// makes a token of about `len` bytes: the facade benches' token.
+///
+/// ```
+/// use integration_tests::{bench::clerk_payload_of_len, keys};
+/// use jwt_core::Algorithm;
+///
+/// let key = keys::ed25519();
+/// let header = serde_json::json!({"typ": "JWT"});
+/// let sign = |p: &serde_json::Value| key.sign(Algorithm::EdDSA, &header, p);
+/// let token = sign(&clerk_payload_of_len(1_700_000_000, 750, &sign));
+/// assert!((740..=760).contains(&token.len()), "{}", token.len());
+/// ```
+pub fn clerk_payload_of_len(now: i64, len: usize, sign: &dyn Fn(&Value) -> String) -> Value {
+    let mut payload = clerk_payload(now);
+    let unpadded = sign(&payload).len();
+    if unpadded < len {
+        let pad = (len - unpadded) * 3 / 4;
+        payload["org_slug"] = Value::String("x".repeat(pad.saturating_sub(14)));
+    }
+    payload
+}
+
+/// The RS256 floor of the benches: *ring*'s own check of `token`'s signature with `key`'s
+/// public components, decoded once (the check re-parses them on every call, as every check
+/// through *ring* does). It panics if the signature does not verify.
+///
+/// ```
+/// use integration_tests::{bench::rs256_floor, keys};
+/// use jwt_core::Algorithm;
+///
+/// let key = keys::rsa2048_a();
+/// let token = key.sign(Algorithm::RS256, &serde_json::json!({}), &serde_json::json!({"sub": "u"}));
+/// rs256_floor(&key, &token)();
+/// ```
+pub fn rs256_floor(key: &TestKey, token: &str) -> impl Fn() + Sync + use<> {
+    let jwk = key.verifying_key().to_jwk().expect("an RSA key");
+    let decode = |b64: Option<String>| {
+        URL_SAFE_NO_PAD
+            .decode(b64.expect("RSA components"))
+            .expect("base64url")
+    };
+    let (n, e) = (decode(jwk.n), decode(jwk.e));
+    let (input, sig) = token.rsplit_once('.').expect("a compact token");
+    let input = input.as_bytes().to_vec();
+    let sig = URL_SAFE_NO_PAD.decode(sig).expect("base64url");
+    move || {
+        signature::RsaPublicKeyComponents { n: &n, e: &e }
+            .verify(
+                &signature::RSA_PKCS1_2048_8192_SHA256,
+                std::hint::black_box(&input),
+                std::hint::black_box(&sig),
+            )
+            .expect("the signature verifies");
+    }
 }
 
 /// How many calls of one side run before the next side's turn.

@@ -79,9 +79,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{Timestamp, TokenCacheOptions, Verifier, VerifyTokenOptions};
 use criterion::Criterion;
-use integration_tests::bench::interleaved;
+use integration_tests::bench::{clerk_payload_of_len, interleaved, rs256_floor};
 use integration_tests::http::{Reply, TestServer};
-use integration_tests::{TestKey, clerk_payload, keys};
+use integration_tests::{TestKey, keys};
 use jwt_core::Algorithm;
 use ring::signature;
 use serde_json::{Map, Value, json};
@@ -248,13 +248,7 @@ impl ThreadRatios {
 
 /// A Clerk-like payload padded with a custom claim so that the token is about `TARGET_LEN`.
 fn payload_for(sign: &dyn Fn(&Value) -> String) -> Value {
-    let mut payload = clerk_payload(NOW);
-    let unpadded = sign(&payload).len();
-    if unpadded < TARGET_LEN {
-        let pad = (TARGET_LEN - unpadded) * 3 / 4;
-        payload["org_slug"] = Value::String("x".repeat(pad.saturating_sub(14)));
-    }
-    payload
+    clerk_payload_of_len(NOW, TARGET_LEN, sign)
 }
 
 /// A networkless ES256 or EdDSA case: its token, a `Verifier` with the key as `jwt_key`, and
@@ -344,23 +338,7 @@ fn main() {
     let now = Timestamp::from_unix_seconds(NOW);
 
     // The floor: ring's own check, key components decoded once.
-    let jwk = key.verifying_key().to_jwk().unwrap();
-    let n = URL_SAFE_NO_PAD.decode(jwk.n.unwrap()).unwrap();
-    let e = URL_SAFE_NO_PAD.decode(jwk.e.unwrap()).unwrap();
-    let (input, sig) = token.rsplit_once('.').unwrap();
-    let (input, sig) = (
-        input.as_bytes().to_vec(),
-        URL_SAFE_NO_PAD.decode(sig).unwrap(),
-    );
-    let floor = || {
-        signature::RsaPublicKeyComponents { n: &n, e: &e }
-            .verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                black_box(&input),
-                black_box(&sig),
-            )
-            .unwrap();
-    };
+    let floor = rs256_floor(&key, &token);
 
     let local_options = VerifyTokenOptions::default()
         .with_jwt_key(key.public_pem)
@@ -458,7 +436,7 @@ fn main() {
 
     let mut c = Criterion::default().configure_from_args();
     let mut g = c.benchmark_group("facade-rs256");
-    g.bench_function("floor", |b| b.iter(floor));
+    g.bench_function("floor", |b| b.iter(&floor));
     g.bench_function("jwt-core", |b| b.iter(core));
     g.bench_function("verifier-session", |b| b.iter(|| session(&verifier)));
     g.bench_function("verifier-map", |b| b.iter(|| map(&verifier)));

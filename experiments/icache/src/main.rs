@@ -26,13 +26,11 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{SessionClaims, Timestamp, Verifier, VerifyTokenOptions};
-use integration_tests::{clerk_payload, keys};
+use integration_tests::bench::{clerk_payload_of_len, rs256_floor};
+use integration_tests::keys;
 use jwt_core::{Algorithm, Validation};
-use ring::signature;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const NOW: i64 = 1_700_000_000;
 const TARGET_LEN: usize = 750;
@@ -75,32 +73,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let key = keys::rsa2048_a();
     let header = json!({"typ": "JWT", "kid": "ins_1"});
-    // The facade bench's token: a Clerk payload padded to about 750 bytes.
-    let mut payload = clerk_payload(NOW);
-    let unpadded = key.sign(Algorithm::RS256, &header, &payload).len();
-    if unpadded < TARGET_LEN {
-        let pad = (TARGET_LEN - unpadded) * 3 / 4;
-        payload["org_slug"] = Value::String("x".repeat(pad.saturating_sub(14)));
-    }
-    let token = key.sign(Algorithm::RS256, &header, &payload);
-
-    let jwk = key.verifying_key().to_jwk().unwrap();
-    let n = URL_SAFE_NO_PAD.decode(jwk.n.unwrap()).unwrap();
-    let e = URL_SAFE_NO_PAD.decode(jwk.e.unwrap()).unwrap();
-    let (input, sig) = token.rsplit_once('.').unwrap();
-    let (input, sig) = (
-        input.as_bytes().to_vec(),
-        URL_SAFE_NO_PAD.decode(sig).unwrap(),
-    );
-    let floor = || {
-        signature::RsaPublicKeyComponents { n: &n, e: &e }
-            .verify(
-                &signature::RSA_PKCS1_2048_8192_SHA256,
-                black_box(&input),
-                black_box(&sig),
-            )
-            .unwrap();
-    };
+    // The facade bench's token and floor.
+    let sign = |p: &serde_json::Value| key.sign(Algorithm::RS256, &header, p);
+    let token = sign(&clerk_payload_of_len(NOW, TARGET_LEN, &sign));
+    let floor = rs256_floor(&key, &token);
     let rules = Validation::new([Algorithm::RS256]).with_header_types(["JWT"]);
     let parse = || {
         black_box(rules.prepare::<SessionClaims>(black_box(&token)).unwrap());

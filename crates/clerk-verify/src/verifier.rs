@@ -767,6 +767,20 @@ mod tests {
             let token = ed25519.sign(Algorithm::EdDSA, &header, &payload);
             let expected = map_route(&static_key, &token, now).await;
             same(&static_key.verify_at(&token, now).await, &expected, &what);
+            // `verify_as::<SessionClaims>` reads through the same member reader, the claims
+            // keeping the payload text; claims that do not fit are named by serde, in the
+            // payload's order, so only the kind of error is the map route's there.
+            let as_claims = static_key.verify_as_at::<SessionClaims>(&token, now).await;
+            match (&as_claims, &expected) {
+                (Err(a), Err(b)) if is_claims_error(b) => {
+                    assert!(
+                        is_claims_error(a),
+                        "{what}
+{a:?}"
+                    );
+                }
+                _ => same(&as_claims, &expected, &what),
+            }
         }
         // Every outcome is well represented: accepted tokens, claims that do not fit
         // SessionClaims (reported through the map route), and tokens jwt-core refuses first.

@@ -11,9 +11,11 @@
 //! - `floor`: *ring*'s RS256 check, key components decoded once (the facade bench's floor);
 //! - `parse`: `Validation::prepare::<SessionClaims>` on the same token (jwt-core's one-pass
 //!   reader into the facade's claims type: the parse half of a verification);
-//! - `verify`: the facade's `Verifier::verify_at` with the key as `jwt_key`.
+//! - `verify`: the facade's `Verifier::verify_at` with the key as `jwt_key`;
+//! - the EdDSA floor (*ring*'s Ed25519 check, the key's bytes decoded once) and `verify` with
+//!   an Ed25519 `jwt_key`, on the same payload.
 //!
-//! The three sides and the two modes alternate, 16 calls at a time, over 400 rounds; the
+//! The sides and the two modes alternate, 16 calls at a time, over 400 rounds; the
 //! median ns per call of each is printed, with cold − hot.
 //!
 //! Run: `cargo run --release --manifest-path experiments/icache/Cargo.toml`.
@@ -26,10 +28,13 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{SessionClaims, Timestamp, Verifier, VerifyTokenOptions};
 use integration_tests::bench::{clerk_payload_of_len, rs256_floor};
 use integration_tests::keys;
 use jwt_core::{Algorithm, Validation};
+use ring::signature;
 use serde_json::json;
 
 const NOW: i64 = 1_700_000_000;
@@ -81,16 +86,46 @@ fn main() {
     let parse = || {
         black_box(rules.prepare::<SessionClaims>(black_box(&token)).unwrap());
     };
-    let options = VerifyTokenOptions::default()
-        .with_jwt_key(key.public_pem)
-        .with_authorized_parties(["https://app.example.com"]);
-    let verifier = Verifier::new(&options).unwrap();
     let now = Timestamp::from_unix_seconds(NOW);
+    let verifier = |pem: &str, alg: Algorithm| {
+        let options = VerifyTokenOptions::default()
+            .with_jwt_key(pem)
+            .with_algorithms([alg])
+            .with_authorized_parties(["https://app.example.com"]);
+        Verifier::new(&options).unwrap()
+    };
+    let rs256 = verifier(key.public_pem, Algorithm::RS256);
     let verify = || {
-        black_box(ready(verifier.verify_at(black_box(&token), now)).unwrap());
+        black_box(ready(rs256.verify_at(black_box(&token), now)).unwrap());
     };
 
-    let sides: [(&str, &dyn Fn()); 3] = [("floor", &floor), ("parse", &parse), ("verify", &verify)];
+    // The same for EdDSA, its floor *ring*'s Ed25519 check with the key's bytes decoded once.
+    let ed = keys::ed25519();
+    let sign_ed = |p: &serde_json::Value| ed.sign(Algorithm::EdDSA, &header, p);
+    let ed_token = sign_ed(&clerk_payload_of_len(NOW, TARGET_LEN, &sign_ed));
+    let x = ed.verifying_key().to_jwk().unwrap().x.unwrap();
+    let public =
+        signature::UnparsedPublicKey::new(&signature::ED25519, URL_SAFE_NO_PAD.decode(x).unwrap());
+    let (input, sig) = ed_token.rsplit_once('.').unwrap();
+    let (input, sig) = (
+        input.as_bytes().to_vec(),
+        URL_SAFE_NO_PAD.decode(sig).unwrap(),
+    );
+    let floor_ed = || {
+        public.verify(black_box(&input), black_box(&sig)).unwrap();
+    };
+    let eddsa = verifier(ed.public_pem, Algorithm::EdDSA);
+    let verify_ed = || {
+        black_box(ready(eddsa.verify_at(black_box(&ed_token), now)).unwrap());
+    };
+
+    let sides: [(&str, &dyn Fn()); 5] = [
+        ("RS256 floor", &floor),
+        ("parse", &parse),
+        ("RS256 verify", &verify),
+        ("EdDSA floor", &floor_ed),
+        ("EdDSA verify", &verify_ed),
+    ];
     let mut seed = 1u64;
     let mut times = vec![(Vec::new(), Vec::new()); sides.len()];
     for round in 0..ROUNDS {
@@ -106,8 +141,9 @@ fn main() {
         }
     }
     println!(
-        "token {} bytes; median ns per call over {ROUNDS} rounds of {BLOCK} calls",
-        token.len()
+        "tokens {} and {} bytes; median ns per call over {ROUNDS} rounds of {BLOCK} calls",
+        token.len(),
+        ed_token.len()
     );
     println!("| side | hot | cold | cold - hot |");
     println!("|---|---|---|---|");
@@ -117,13 +153,17 @@ fn main() {
         medians.push((h, c));
         println!("| {name} | {h:.0} | {c:.0} | {:.0} |", c - h);
     }
-    let (floor, verify) = (medians[0], medians[2]);
-    println!(
-        "verify / floor: hot {:.3}, cold {:.3}; verify - floor: hot {:.0} ns, cold {:.0} ns",
-        verify.0 / floor.0,
-        verify.1 / floor.1,
-        verify.0 - floor.0,
-        verify.1 - floor.1
-    );
+    for (name, floor, verify) in [
+        ("RS256", medians[0], medians[2]),
+        ("EdDSA", medians[3], medians[4]),
+    ] {
+        println!(
+            "{name} verify / floor: hot {:.3}, cold {:.3}; verify - floor: hot {:.0} ns, cold {:.0} ns",
+            verify.0 / floor.0,
+            verify.1 / floor.1,
+            verify.0 - floor.0,
+            verify.1 - floor.1
+        );
+    }
     black_box(seed);
 }

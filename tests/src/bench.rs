@@ -5,6 +5,8 @@
 //! ratio. Interleaving them in short blocks inside one measurement makes that load hit every
 //! side alike; the ratio of the sides' times is then the figure to quote.
 
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -91,6 +93,19 @@ pub fn rs256_floor(key: &TestKey, token: &str) -> impl Fn() + Sync + use<> {
                 std::hint::black_box(&sig),
             )
             .expect("the signature verifies");
+    }
+}
+
+/// The output of a future that is ready when first polled (a `Verifier` with a static key and
+/// no token cache never waits), without an executor. It panics if the future is pending.
+///
+/// ```
+/// assert_eq!(integration_tests::bench::ready(async { 7 }), 7);
+/// ```
+pub fn ready<F: Future>(f: F) -> F::Output {
+    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("this path never waits"),
     }
 }
 

@@ -68,18 +68,15 @@
 )]
 
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::hint::black_box;
-use std::pin::pin;
 use std::sync::Barrier;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{Timestamp, TokenCacheOptions, Verifier, VerifyTokenOptions};
 use criterion::Criterion;
-use integration_tests::bench::{clerk_payload_of_len, interleaved, rs256_floor};
+use integration_tests::bench::{clerk_payload_of_len, interleaved, ready, rs256_floor};
 use integration_tests::http::{Reply, TestServer};
 use integration_tests::{TestKey, keys};
 use jwt_core::Algorithm;
@@ -92,13 +89,6 @@ const TARGET_LEN: usize = 750;
 /// Criterion samples of a paired row (its default) and of a threads row.
 const PAIRED_SAMPLES: usize = 100;
 const THREAD_SAMPLES: usize = 20;
-
-fn ready<F: Future>(f: F) -> F::Output {
-    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("these paths never wait"),
-    }
-}
 
 /// One call of a row, for instruction counts: callgrind collects inside this function only.
 #[inline(never)]

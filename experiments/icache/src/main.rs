@@ -24,14 +24,12 @@
 include!(concat!(env!("OUT_DIR"), "/polluter.rs"));
 
 use std::hint::black_box;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clerk_verify::{SessionClaims, Timestamp, Verifier, VerifyTokenOptions};
-use integration_tests::bench::{clerk_payload_of_len, rs256_floor};
+use integration_tests::bench::{clerk_payload_of_len, ready, rs256_floor};
 use integration_tests::keys;
 use jwt_core::{Algorithm, Validation};
 use ring::signature;
@@ -41,13 +39,6 @@ const NOW: i64 = 1_700_000_000;
 const TARGET_LEN: usize = 750;
 const BLOCK: usize = 16;
 const ROUNDS: usize = 400;
-
-fn ready<F: Future>(f: F) -> F::Output {
-    match pin!(f).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("this path never waits"),
-    }
-}
 
 /// `BLOCK` calls back to back: ns per call.
 fn hot(f: &dyn Fn()) -> f64 {

@@ -46,8 +46,8 @@ pub struct SessionClaims(Box<Fields>);
 #[derive(Clone)]
 struct Fields {
     /// The text the string claims are [`Span`]s of: on the verifier's route the verified
-    /// payload text (escaped strings after it, see [`SessionClaims::keep_text`]), otherwise
-    /// the strings back to back.
+    /// payload text, the strings it unescaped after it (see [`SessionClaims::keep_text`]);
+    /// otherwise the strings back to back.
     text: String,
     sub: Span,
     sid: Option<Span>,
@@ -77,21 +77,6 @@ struct Fields {
 struct Span {
     start: u32,
     end: u32,
-}
-
-/// Set in a span read by the verifier while its string sits among the escaped strings, which
-/// [`SessionClaims::keep_text`] moves after the payload text (every other span read there is
-/// a place in the payload text already).
-const ESCAPED: u32 = 1 << 31;
-
-impl Span {
-    /// The span moved to `base` when it is marked [`ESCAPED`].
-    fn unmark(&mut self, base: u32) {
-        if self.start & ESCAPED != 0 {
-            self.start = (self.start & !ESCAPED).saturating_add(base);
-            self.end = (self.end & !ESCAPED).saturating_add(base);
-        }
-    }
 }
 
 /// Appends `s` to the claims' text; its place there.
@@ -789,7 +774,8 @@ impl Members for MemberReader<'_, '_> {
 
     /// A string written without escapes is its place in the payload text, which the claims
     /// keep once the token verifies ([`SessionClaims::keep_text`]); an escaped one is
-    /// unescaped into `text`, its span marked [`ESCAPED`] until then.
+    /// unescaped into `text` and placed where `keep_text` will append it, after the payload
+    /// text.
     ///
     /// Out of line, as [`seconds`](Self::seconds): `read_members` reads strings in eleven
     /// arms, and one copy of this code is loaded into the instruction cache per verification
@@ -797,22 +783,20 @@ impl Members for MemberReader<'_, '_> {
     /// this machine's 32 KiB L1i, 24 misses fewer per `verify()`).
     #[inline(never)]
     fn string(&mut self, text: &mut String) -> Result<Option<Span>, GaveUp> {
-        let (span, marked) = match self.optional_placed()? {
+        let (start, end) = match self.optional_placed()? {
             None => return Ok(None),
-            Some(Placed::At(at)) => match (u32::try_from(at.start), u32::try_from(at.end)) {
-                (Ok(start), Ok(end)) => (Span { start, end }, 0),
-                _ => return Err(GaveUp),
-            },
-            Some(Placed::Unescaped(s)) => (put(text, &s)?, ESCAPED),
+            Some(Placed::At(at)) => (at.start, at.end),
+            Some(Placed::Unescaped(s)) => {
+                let start = self.text_len().saturating_add(text.len());
+                text.push_str(&s);
+                (start, start.saturating_add(s.len()))
+            }
         };
-        // Both kinds of place stay below the mark: `SessionClaims::read` bounds the payload.
-        if span.end >= ESCAPED {
-            return Err(GaveUp);
+        match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(start), Ok(end)) => Ok(Some(Span { start, end })),
+            // Beyond 4 GiB: serde's route copies the strings.
+            _ => Err(GaveUp),
         }
-        Ok(Some(Span {
-            start: span.start | marked,
-            end: span.end | marked,
-        }))
     }
 
     /// A time claim: out of line, as [`string`](Self::string).
@@ -959,49 +943,17 @@ impl SessionClaims {
     /// [`keep_text`](Self::keep_text): what the `Deserialize` impl builds, without serde's
     /// machinery for every member, and without a copy of the strings written without escapes
     /// (their places in the payload text, which the claims keep once the token verifies).
-    /// `payload_len` bounds the payload text's length; from 2 GiB on, the places would not
-    /// fit a span, and the reader gives up (serde's route then copies the strings).
-    pub(crate) fn read(
-        members: &mut MemberReader<'_, '_>,
-        payload_len: usize,
-    ) -> Result<Self, GaveUp> {
-        if payload_len >= ESCAPED as usize {
-            return Err(GaveUp);
-        }
+    pub(crate) fn read(members: &mut MemberReader<'_, '_>) -> Result<Self, GaveUp> {
         let mut c = SessionClaims::unset();
         read_members(&mut c.0, members)?;
         Ok(c)
     }
 
     /// Takes the verified payload's `text`, which the claims [`read`](Self::read) built
-    /// refer to: the escaped strings move after it, and their spans with them.
+    /// refer to; the strings it unescaped follow it, where their spans already place them.
     pub(crate) fn keep_text(&mut self, text: String) {
-        let f = &mut *self.0;
-        let escaped = core::mem::replace(&mut f.text, text);
-        if escaped.is_empty() {
-            return;
-        }
-        // Below 2 GiB (`read` bounds the payload), so the sums fit.
-        let base = u32::try_from(f.text.len()).unwrap_or(u32::MAX);
-        f.text.push_str(&escaped);
-        f.sub.unmark(base);
-        for span in [
-            &mut f.sid,
-            &mut f.azp,
-            &mut f.iss,
-            &mut f.jti,
-            &mut f.sts,
-            &mut f.pla,
-            &mut f.fea,
-            &mut f.org_id,
-            &mut f.org_slug,
-            &mut f.org_role,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            span.unmark(base);
-        }
+        let escaped = core::mem::replace(&mut self.0.text, text);
+        self.0.text.push_str(&escaped);
     }
 }
 
@@ -1218,7 +1170,7 @@ mod tests {
         );
         let mut read = Err(GaveUp);
         jwt_core::UnverifiedToken::prepare_with(&token, &jwt_core::Limits::default(), |m| {
-            let claims = SessionClaims::read(m, token.len());
+            let claims = SessionClaims::read(m);
             read = claims.clone();
             claims
         })

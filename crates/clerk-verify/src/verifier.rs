@@ -553,8 +553,7 @@ fn parse<'a, C: DeserializeOwned + 'static>(
     // `C` is `SessionClaims` here. Its strings are places in the payload text, which the
     // claims keep once the token verifies.
     let read = |members: &mut MemberReader<'_, '_>| {
-        // The payload's text is at most three quarters of the token.
-        let mut claims = Some(SessionClaims::read(members, token.len() / 4 * 3)?);
+        let mut claims = Some(SessionClaims::read(members)?);
         (&mut claims as &mut dyn Any)
             .downcast_mut::<Option<C>>()
             .and_then(Option::take)

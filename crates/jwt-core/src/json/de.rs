@@ -660,6 +660,31 @@ impl<'t> MemberReader<'_, 't> {
         Ok(value)
     }
 
+    /// The length in bytes of the payload text this reader reads: a claims type that keeps
+    /// the text (see [`optional_placed`](Self::optional_placed)) can give the strings it
+    /// unescaped their places after it.
+    ///
+    /// ```
+    /// use jwt_core::{GaveUp, Limits, UnverifiedToken};
+    /// # use base64::Engine as _;
+    /// # let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    /// let payload = r#"{"sub":"u"}"#;
+    /// let token = format!("{}.{}.c2ln", b64(r#"{"alg":"HS256"}"#), b64(payload));
+    /// let mut len = 0;
+    /// UnverifiedToken::prepare_with(&token, &Limits::default(), |m| {
+    ///     len = m.text_len();
+    ///     while m.next_name()?.is_some() {
+    ///         m.optional_placed()?;
+    ///     }
+    ///     Ok::<(), GaveUp>(())
+    /// })?;
+    /// assert_eq!(len, payload.len());
+    /// # Ok::<(), jwt_core::Error>(())
+    /// ```
+    pub fn text_len(&self) -> usize {
+        self.r.sc.text.len()
+    }
+
     /// Like [`optional_str`](Self::optional_str), for a claims type that keeps the payload
     /// text instead of copies of its strings (see
     /// [`Validation::prepare_with_text`](crate::Validation::prepare_with_text)): a string

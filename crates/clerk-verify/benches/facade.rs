@@ -18,7 +18,9 @@
 //!   opt-in token cache holds, through `verify_at` and `verify_as_at::<Map>`;
 //! - `paired-*`: two paths alternate in blocks of 16 inside every sample, so load from other
 //!   processes hits both alike; the median of the per-sample ratios is the figure to quote on
-//!   a shared machine: `verifier-session / floor`, `verifier-map / floor`,
+//!   a shared machine: `verifier-session / floor`, `floor / floor` (the same closure on both
+//!   sides: its distance from 1 and its spread are the measurement's own error in that run),
+//!   `verifier-map / floor`,
 //!   `verifier-session / verifier-map`, `verifier-map / jwt-core`,
 //!   `verifier-remote-hit / verifier-map`.
 //!
@@ -434,11 +436,19 @@ fn main() {
     g.bench_function("token-cache-hit-session", |b| b.iter(|| session(&cached)));
     g.bench_function("token-cache-hit-map", |b| b.iter(|| map(&cached)));
 
-    let pairs: [Pair<'_>; 5] = [
+    let pairs: [Pair<'_>; 6] = [
         (
             "session-floor",
             "RS256 verifier-session / floor",
             &|| session(&verifier),
+            &floor,
+        ),
+        // The same closure on both sides: the ratio is 1 but for the measurement itself, so
+        // its median and spread show what this run can resolve.
+        (
+            "floor-floor",
+            "RS256 floor / floor (the measurement's own error)",
+            &floor,
             &floor,
         ),
         (

@@ -123,21 +123,33 @@ impl<'t> Name<'t> {
         Name { prefix, name }
     }
 
-    /// A bit chosen by the prefix and length (equal names choose the same bit).
+    /// One of 64 buckets, chosen by the prefix and length (equal names choose the same one).
     #[inline]
-    fn bit(&self) -> u64 {
+    fn bucket(&self) -> usize {
         let mixed = (self.prefix ^ self.name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        1 << (mixed >> 58)
+        (mixed >> 58) as usize
     }
 
-    /// Where this name is among `wanted` (whose [`bit`](Self::bit)s are united in `bits`): the
-    /// bit filter first, so that most names that are not wanted cost no comparison.
+    /// The bit of this name's [`bucket`](Self::bucket).
     #[inline]
-    fn position_in(&self, wanted: &[Name<'_>], bits: u64) -> Option<usize> {
-        if bits & self.bit() == 0 {
-            return None;
+    fn bit(&self) -> u64 {
+        1 << self.bucket()
+    }
+
+    /// Where this name is among `wanted`, whose [`Wanted::buckets`] are `buckets`: a name in a
+    /// bucket of its own is compared with this name only, so finding a name (or not) takes
+    /// the same branches whichever it is (a search along `wanted` ended at a different place
+    /// for each, a branch a predictor cannot learn across the members of a payload).
+    #[inline]
+    fn position_in(&self, wanted: &[Name<'_>], buckets: &[u8; 64]) -> Option<usize> {
+        match buckets.get(self.bucket()).copied().unwrap_or(0) {
+            0 => None,
+            SHARED_BUCKET => wanted.iter().position(|w| w.same(self)),
+            i => {
+                let i = usize::from(i - 1);
+                wanted.get(i).filter(|w| w.same(self)).map(|_| i)
+            }
         }
-        wanted.iter().position(|w| w.same(self))
     }
 
     #[inline]
@@ -148,18 +160,32 @@ impl<'t> Name<'t> {
     }
 }
 
-/// Top-level member names to capture, prepared once: their [`Name`]s and the union of their
-/// [`Name::bit`]s (the callers keep these in statics, so a parse does not rebuild them).
+/// A bucket of [`Wanted::buckets`] that more than one wanted name chose.
+const SHARED_BUCKET: u8 = u8::MAX;
+
+/// Top-level member names to capture, prepared once (the callers keep these in statics, so a
+/// parse does not rebuild them): their [`Name`]s, and for each [`Name::bucket`] which of them
+/// chose it.
 pub(crate) struct Wanted<const N: usize> {
     names: [Name<'static>; N],
-    bits: u64,
+    /// 0 for a bucket no wanted name chose; 1 + its index for one that a single name chose;
+    /// [`SHARED_BUCKET`] for one that several chose (or a name at index 254 or beyond).
+    buckets: [u8; 64],
 }
 
 impl<const N: usize> Wanted<N> {
     pub(crate) fn new(names: &[&'static str; N]) -> Self {
         let names = names.map(|n| Name::new(Cow::Borrowed(n)));
-        let bits = names.iter().fold(0, |bits, w| bits | w.bit());
-        Wanted { names, bits }
+        let mut buckets = [0u8; 64];
+        for (i, name) in names.iter().enumerate() {
+            if let Some(bucket) = buckets.get_mut(name.bucket()) {
+                *bucket = match (*bucket, u8::try_from(i + 1)) {
+                    (0, Ok(one)) if one != SHARED_BUCKET => one,
+                    _ => SHARED_BUCKET,
+                };
+            }
+        }
+        Wanted { names, buckets }
     }
 }
 
@@ -241,9 +267,9 @@ struct StrToken {
     escaped: bool,
 }
 
-/// What a top-level object captures: the wanted names, the union of their [`Name::bit`]s,
-/// and one slot per name.
-type Capture<'w, 's> = (&'w [Name<'w>], u64, &'s mut [Option<Scalar>]);
+/// What a top-level object captures: the wanted names, their [`Wanted::buckets`], and one
+/// slot per name.
+type Capture<'w, 's> = (&'w [Name<'w>], &'w [u8; 64], &'s mut [Option<Scalar>]);
 
 /// A strict JSON reader over the decoded text that builds nothing.
 ///
@@ -654,9 +680,9 @@ impl<'t> Scanner<'t> {
             let token = self.string()?;
             let name = Name::new(self.content(&token)?);
             self.expect(b':')?;
-            let slot = capture
-                .as_mut()
-                .and_then(|(wanted, bits, slots)| slots.get_mut(name.position_in(wanted, *bits)?));
+            let slot = capture.as_mut().and_then(|(wanted, buckets, slots)| {
+                slots.get_mut(name.position_in(wanted, buckets)?)
+            });
             // The value is read before the name is checked, as a tree-building parser would.
             match slot {
                 Some(slot) => {
@@ -779,7 +805,7 @@ pub(crate) fn scan_object<const N: usize>(
     let result = match sc.peek() {
         // The top-level object is always allowed; its members are at depth 1.
         Some(b'{') => sc
-            .object(0, Some((&wanted.names, wanted.bits, &mut captured)))
+            .object(0, Some((&wanted.names, &wanted.buckets, &mut captured)))
             .map(Some),
         // Any other value is still read, so that its own faults are reported, then refused.
         _ => sc.value(0, false).map(|_| None),
@@ -845,7 +871,7 @@ pub(crate) fn scan_flat_strings<const N: usize>(
         if names.contains(&name) || !names.push(&name) {
             return None;
         }
-        if let Some(i) = name.position_in(&wanted.names, wanted.bits)
+        if let Some(i) = name.position_in(&wanted.names, &wanted.buckets)
             && let Some(slot) = captured.get_mut(i)
         {
             *slot = Some(Scalar::Str(Text::Span { start, end }));
@@ -1063,6 +1089,29 @@ mod tests {
             part: Part::Payload,
             name: name.into(),
         }
+    }
+
+    #[test]
+    fn wanted_names_are_found_in_their_buckets_shared_or_not() {
+        let name = |n: &'static str| Name::new(Cow::Borrowed(n));
+        // "n0", "n34" and "n51" choose the same bucket; "sub" and "exp" buckets of their own.
+        let bucket = name("n0").bucket();
+        assert_eq!(
+            (name("n34").bucket(), name("n51").bucket()),
+            (bucket, bucket)
+        );
+        let wanted = Wanted::new(&["sub", "n0", "exp", "n34"]);
+        assert_eq!(wanted.buckets.get(bucket), Some(&SHARED_BUCKET));
+        let find = |n| name(n).position_in(&wanted.names, &wanted.buckets);
+        assert_eq!(
+            ["sub", "n0", "exp", "n34", "n51", "aud", "su", "subb"].map(find),
+            [Some(0), Some(1), Some(2), Some(3), None, None, None, None]
+        );
+        // A name alone in its bucket is found only by itself.
+        let alone = Wanted::new(&["n0"]);
+        assert_eq!(alone.buckets.get(bucket), Some(&1));
+        let find = |n| name(n).position_in(&alone.names, &alone.buckets);
+        assert_eq!(["n0", "n34", "n51"].map(find), [Some(0), None, None]);
     }
 
     #[test]

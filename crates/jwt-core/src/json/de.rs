@@ -124,7 +124,7 @@ fn run<'t, C, const N: usize>(
             failed: false,
             capture: Some(Capture {
                 wanted: &wanted.names,
-                bits: wanted.bits,
+                buckets: &wanted.buckets,
                 slots: &mut captured,
             }),
             members: None,
@@ -154,7 +154,7 @@ fn run<'t, C, const N: usize>(
 /// The registered claims to capture from the top-level object.
 struct Capture<'t> {
     wanted: &'t [Name<'t>],
-    bits: u64,
+    buckets: &'t [u8; 64],
     slots: &'t mut [Option<Scalar>],
 }
 
@@ -565,7 +565,7 @@ impl<'t> MemberReader<'_, 't> {
         let colon = r.sc.expect(b':');
         r.check(colon)?;
         if let Some(c) = &self.capture {
-            self.pending = name.position_in(c.wanted, c.bits);
+            self.pending = name.position_in(c.wanted, c.buckets);
         }
         // A copy of the name for the caller (the name itself may go on the name stack): a
         // borrowed one costs nothing to copy.

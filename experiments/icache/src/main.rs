@@ -6,7 +6,10 @@
 //! about 720 more L1i misses than the bare check (docs/PERFORMANCE.md). Whether that costs
 //! time natively is measured here: each side is timed hot (called back to back, its code
 //! cached) and cold (right after `pollute`, about 48 KiB of other code that evicts the L1i
-//! and touches no data, itself outside the timed span). Sides:
+//! and touches no data, itself outside the timed span), and scrambled (right after
+//! `scramble`, as much code made of branches on pseudo-random bits, which also leaves the
+//! branch predictor's state random: scrambled − cold is what the predictor's lost state
+//! costs). Sides:
 //!
 //! - `floor`: *ring*'s RS256 check, key components decoded once (the facade bench's floor);
 //! - `parse`: `Validation::prepare::<SessionClaims>` on the same token (jwt-core's one-pass
@@ -20,6 +23,10 @@
 //!
 //! Run: `cargo run --release --manifest-path experiments/icache/Cargo.toml`.
 #![forbid(unsafe_code)]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "an experiment measures wall time by reading the clock"
+)]
 
 include!(concat!(env!("OUT_DIR"), "/polluter.rs"));
 
@@ -54,6 +61,18 @@ fn cold(f: &dyn Fn(), seed: &mut u64) -> f64 {
     let mut total = Duration::ZERO;
     for _ in 0..BLOCK {
         *seed = pollute(black_box(*seed));
+        let start = Instant::now();
+        f();
+        total += start.elapsed();
+    }
+    total.as_secs_f64() * 1e9 / BLOCK as f64
+}
+
+/// `BLOCK` calls, each right after `scramble` (not timed): ns per call.
+fn scrambled(f: &dyn Fn(), seed: &mut u64) -> f64 {
+    let mut total = Duration::ZERO;
+    for _ in 0..BLOCK {
+        *seed = scramble(black_box(*seed));
         let start = Instant::now();
         f();
         total += start.elapsed();
@@ -118,16 +137,16 @@ fn main() {
         ("EdDSA verify", &verify_ed),
     ];
     let mut seed = 1u64;
-    let mut times = vec![(Vec::new(), Vec::new()); sides.len()];
+    let mut times = vec![(Vec::new(), Vec::new(), Vec::new()); sides.len()];
     for round in 0..ROUNDS {
         for (i, (_, f)) in sides.iter().enumerate() {
-            // Alternate which mode goes first.
-            if round % 2 == 0 {
-                times[i].0.push(hot(*f));
-                times[i].1.push(cold(*f, &mut seed));
-            } else {
-                times[i].1.push(cold(*f, &mut seed));
-                times[i].0.push(hot(*f));
+            // Rotate which mode goes first.
+            for mode in 0..3 {
+                match (mode + round) % 3 {
+                    0 => times[i].0.push(hot(*f)),
+                    1 => times[i].1.push(cold(*f, &mut seed)),
+                    _ => times[i].2.push(scrambled(*f, &mut seed)),
+                }
             }
         }
     }
@@ -136,24 +155,30 @@ fn main() {
         token.len(),
         ed_token.len()
     );
-    println!("| side | hot | cold | cold - hot |");
-    println!("|---|---|---|---|");
+    println!("| side | hot | cold | cold - hot | scrambled | scrambled - cold |");
+    println!("|---|---|---|---|---|---|");
     let mut medians = Vec::new();
-    for ((name, _), (h, c)) in sides.iter().zip(times) {
-        let (h, c) = (median(h), median(c));
-        medians.push((h, c));
-        println!("| {name} | {h:.0} | {c:.0} | {:.0} |", c - h);
+    for ((name, _), (h, c, b)) in sides.iter().zip(times) {
+        let (h, c, b) = (median(h), median(c), median(b));
+        medians.push((h, c, b));
+        println!(
+            "| {name} | {h:.0} | {c:.0} | {:.0} | {b:.0} | {:.0} |",
+            c - h,
+            b - c
+        );
     }
     for (name, floor, verify) in [
         ("RS256", medians[0], medians[2]),
         ("EdDSA", medians[3], medians[4]),
     ] {
         println!(
-            "{name} verify / floor: hot {:.3}, cold {:.3}; verify - floor: hot {:.0} ns, cold {:.0} ns",
+            "{name} verify / floor: hot {:.3}, cold {:.3}, scrambled {:.3}; verify - floor: hot {:.0} ns, cold {:.0} ns, scrambled {:.0} ns",
             verify.0 / floor.0,
             verify.1 / floor.1,
+            verify.2 / floor.2,
             verify.0 - floor.0,
-            verify.1 - floor.1
+            verify.1 - floor.1,
+            verify.2 - floor.2
         );
     }
     black_box(seed);

@@ -1034,25 +1034,15 @@ fn read_members<M: Members>(c: &mut Fields, members: &mut M) -> Result<(), M::Er
             },
         }
     }
-    let [
-        sub,
-        sid,
-        azp,
-        iss,
-        jti,
-        sts,
-        pla,
-        fea,
-        org_id,
-        org_slug,
-        org_role,
-    ] = strings;
-    let [exp, iat, nbf] = times;
-    c.sub = sub.ok_or_else(|| de::Error::missing_field("sub"))?;
-    c.exp = exp.ok_or_else(|| de::Error::missing_field("exp"))?;
-    (c.sid, c.azp, c.iss, c.jti, c.sts) = (sid, azp, iss, jti, sts);
-    (c.pla, c.fea, c.org_id, c.org_slug, c.org_role) = (pla, fea, org_id, org_slug, org_role);
-    (c.iat, c.nbf) = (iat, nbf);
+    let string = |i: usize| strings.get(i).copied().flatten();
+    let time = |i: usize| times.get(i).copied().flatten();
+    c.sub = string(STR_SUB).ok_or_else(|| de::Error::missing_field("sub"))?;
+    c.exp = time(TIME_EXP).ok_or_else(|| de::Error::missing_field("exp"))?;
+    (c.sid, c.azp, c.iss) = (string(STR_SID), string(STR_AZP), string(STR_ISS));
+    (c.jti, c.sts, c.pla) = (string(STR_JTI), string(STR_STS), string(STR_PLA));
+    (c.fea, c.org_id) = (string(STR_FEA), string(STR_ORG_ID));
+    (c.org_slug, c.org_role) = (string(STR_ORG_SLUG), string(STR_ORG_ROLE));
+    (c.iat, c.nbf) = (time(TIME_IAT), time(TIME_NBF));
     Ok(())
 }
 

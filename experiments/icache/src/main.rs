@@ -56,23 +56,11 @@ fn hot(f: &dyn Fn()) -> f64 {
     start.elapsed().as_secs_f64() * 1e9 / BLOCK as f64
 }
 
-/// `BLOCK` calls, each right after `pollute` (not timed): ns per call.
-fn cold(f: &dyn Fn(), seed: &mut u64) -> f64 {
+/// `BLOCK` calls, each right after `before` (`pollute` or `scramble`, not timed): ns per call.
+fn after(before: fn(u64) -> u64, f: &dyn Fn(), seed: &mut u64) -> f64 {
     let mut total = Duration::ZERO;
     for _ in 0..BLOCK {
-        *seed = pollute(black_box(*seed));
-        let start = Instant::now();
-        f();
-        total += start.elapsed();
-    }
-    total.as_secs_f64() * 1e9 / BLOCK as f64
-}
-
-/// `BLOCK` calls, each right after `scramble` (not timed): ns per call.
-fn scrambled(f: &dyn Fn(), seed: &mut u64) -> f64 {
-    let mut total = Duration::ZERO;
-    for _ in 0..BLOCK {
-        *seed = scramble(black_box(*seed));
+        *seed = before(black_box(*seed));
         let start = Instant::now();
         f();
         total += start.elapsed();
@@ -144,8 +132,8 @@ fn main() {
             for mode in 0..3 {
                 match (mode + round) % 3 {
                     0 => times[i].0.push(hot(*f)),
-                    1 => times[i].1.push(cold(*f, &mut seed)),
-                    _ => times[i].2.push(scrambled(*f, &mut seed)),
+                    1 => times[i].1.push(after(pollute, *f, &mut seed)),
+                    _ => times[i].2.push(after(scramble, *f, &mut seed)),
                 }
             }
         }
